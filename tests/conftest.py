@@ -1,0 +1,59 @@
+"""Shared fixtures: the real offline data beside the project, and tiny hand-made frames."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pelliculum_lib.config import PROJECT_ROOT, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the Hub
+os.environ.setdefault("WANDB_MODE", "disabled")
+
+SHARED_DATA = (PROJECT_ROOT / ".." / "shared" / "data").resolve()
+FULL_DATA = SHARED_DATA / "movies.parquet"
+SAMPLE_DATA = SHARED_DATA / "movies_sample.parquet"
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: the tests need ../shared/data beside the project.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def full_data() -> Path:
+    return _require(FULL_DATA)
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    return _require(SAMPLE_DATA)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    out = tmp_path_factory.mktemp("pelliculum")
+    return Settings(dataset=str(SAMPLE_DATA), output_dir=out / "outputs", reports_dir=out / "reports")
+
+
+def movie_row(id_, title, recommendations=None, **extra) -> dict:
+    return {"id": id_, "title": title, "recommendations": recommendations, **extra}
+
+
+@pytest.fixture
+def tiny_frame() -> pd.DataFrame:
+    """Six films with the malformed values wykonos really has."""
+    return pd.DataFrame([
+        movie_row(1, "Alpha", "2-3-12-abc-", popularity=9.0, release_date="2001-05-01"),
+        movie_row(2, "Beta", "1-1-3-", popularity=8.0, release_date="2002-01-01"),
+        movie_row(3, "Gamma", "", popularity=7.0),
+        movie_row(4, "Alpha", "None", popularity=1.0, release_date="1970-02-02"),
+        movie_row(5, "Delta", "999-1-5", popularity=None),
+        movie_row(5, "Delta duplicate id", "1", popularity=None),
+        movie_row(6, "  ", "1-2", popularity=3.0),
+        movie_row("x7", "Bad id", "1", popularity=3.0),
+    ])
