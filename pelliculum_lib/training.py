@@ -119,14 +119,20 @@ def sft_config(cfg: TrainConfig, output_dir: Path, settings: Settings, has_eval:
     )
 
 
-def check_end_of_turn_labels(trainer: SFTTrainer, rows: int = 4) -> None:
-    """Fail fast if the end-of-turn token is not learned (the SmolLM2 pad==eos pitfall)."""
+def check_end_of_turn_labels(trainer: SFTTrainer, rows: int = 8) -> None:
+    """Fail fast if the end-of-turn token is not learned (the SmolLM2 pad==eos pitfall).
+
+    Every example that was not truncated must have ``<|im_end|>`` among its labels.
+    """
     tokenizer = trainer.processing_class
     eot = tokenizer.convert_tokens_to_ids(END_OF_TURN)
-    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(min(rows, len(trainer.train_dataset)))])
-    for labels in batch["labels"]:
-        kept = labels[labels != -100]
-        if len(kept) == 0 or eot not in kept.tolist():
+    examples = [trainer.train_dataset[i] for i in range(min(rows, len(trainer.train_dataset)))]
+    batch = trainer.data_collator(examples)
+    for example, labels in zip(examples, batch["labels"]):
+        if len(example["input_ids"]) >= trainer.args.max_length:
+            continue
+        kept = labels[labels != -100].tolist()
+        if not kept or eot not in kept:
             raise RuntimeError("Training labels do not contain the end-of-turn token: the model would never stop.")
 
 
@@ -155,6 +161,14 @@ def build_trainer(cfg: TrainConfig, catalogue: Catalogue, settings: Settings,
     return trainer, history
 
 
+def save_adapter(model, adapter_dir: Path, dtype: torch.dtype = torch.float16) -> None:
+    """Save the LoRA weights (fp16 by default: half the size, same answers once loaded in fp32)."""
+    for name, param in model.named_parameters():
+        if "lora_" in name:
+            param.data = param.data.to(dtype)
+    model.save_pretrained(adapter_dir)
+
+
 def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settings | None = None,
           output_dir: Path | None = None, adapter_dir: Path | None = None, resume: bool = False) -> TrainResult:
     """Run one LoRA training; save the adapter, the loss curve and a run summary.
@@ -173,7 +187,7 @@ def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settin
     started = time.perf_counter()
     outcome = trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
     seconds = time.perf_counter() - started
-    trainer.model.save_pretrained(adapter_dir)
+    save_adapter(trainer.model, adapter_dir)
     trainer.processing_class.save_pretrained(adapter_dir)
 
     train_losses = [r["loss"] for r in history.records if "loss" in r]

@@ -22,7 +22,8 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 
 
 def test_every_notebook_is_tested():
-    tested = {"01_dataset_analysis.ipynb", "04_phase3_final_training.ipynb"}
+    tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
+              "04_phase3_final_training.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -38,6 +39,32 @@ def test_01_dataset_analysis(tmp_path, sample_data):
     assert 20 < scraps["phase3_answer_tokens_mean"] < 80
     assert (tmp_path / "reports" / "dataset_stats.md").is_file()
     assert len(list((tmp_path / "reports" / "figures").glob("01_*.png"))) == 5
+
+
+@pytest.mark.slow
+def test_02_phase1_full_metadata(tmp_path, sample_data):
+    scraps = execute("02_phase1_full_metadata.ipynb", tmp_path, dataset=str(sample_data), max_steps=2,
+                     train_examples=8, eval_examples=4, films=3, max_new_tokens=24, report_to="none",
+                     output_dir=str(tmp_path / "run"), reports_dir=str(tmp_path / "reports"))
+    assert scraps["steps"] == 2 and scraps["final_loss"] > 0
+    for rate in ("no_real_title_rate", "valid_title_rate", "stop_rate", "recall@8", "hr@8"):
+        assert 0.0 <= scraps[rate] <= 1.0
+    assert (tmp_path / "reports" / "phase1_results.json").is_file()
+
+
+@pytest.mark.slow
+def test_03_phase2_ids_and_none(tmp_path, sample_data):
+    scraps = execute("03_phase2_ids_and_none.ipynb", tmp_path, dataset=str(sample_data), max_steps_2a=2,
+                     max_steps_2b=2, train_examples=8, eval_examples=4, films=3, report_to="none",
+                     output_dir_2a=str(tmp_path / "run2a"), output_dir_2b=str(tmp_path / "run2b"),
+                     reports_dir=str(tmp_path / "reports"))
+    # The sample has 300 of 2,300 films without recommendations: their answer is "None".
+    assert scraps["phase2b_train_none_share"] == pytest.approx(300 / 2300, abs=0.02)
+    for rate in ("ids_existing_share", "ids_correct_share", "none_rate", "phase2b_recall@8"):
+        assert 0.0 <= scraps[rate] <= 1.0
+    assert scraps["phase2b_final_loss"] > 0
+    assert {p.name for p in (tmp_path / "reports").glob("phase2*_results.json")} == {
+        "phase2a_results.json", "phase2b_results.json"}
 
 
 @pytest.mark.slow
