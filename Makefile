@@ -14,7 +14,7 @@ ifneq ($(SHARED_DATA),)
 export PELLICULUM_DATASET ?= $(abspath $(SHARED_DATA))
 endif
 
-.PHONY: install serve test test-fast bench notebooks clean
+.PHONY: install browser serve test test-fast bench notebooks clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,10 +27,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser test drives Debian's chromium through chromedriver (no browser download).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver)
+
 serve: install
 	$(VENV)/bin/pelliculum serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 test-fast: install

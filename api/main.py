@@ -1,44 +1,118 @@
 """The Pelliculum HTTP service (FastAPI). Run it with ``pelliculum serve`` or ``make serve``.
 
-Heavy state (catalogue, model) is loaded once in the lifespan and shared through
-dependencies; the recommendation and chat routes arrive with the service issue.
+The catalogue, its SQLite store and the fine-tuned model are loaded once in the lifespan
+(a missing adapter or dataset stops the start with a clear message) and reach the routes
+through a dependency. Generation is synchronous and runs in FastAPI's thread pool behind
+one engine lock; answers are cached by film.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from importlib.metadata import version
+from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
-from pydantic import BaseModel
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.concurrency import run_in_threadpool
 
-from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.config import get_settings
+from pelliculum_lib.serving import RecommendationService, UnknownFilm
 
+from .schemas import ChatRequest, ChatResponse, FilmOut, Health, Problem, RecommendRequest, RecommendResponse
 
-class Health(BaseModel):
-    status: str
-    version: str
-    dataset: str
-    base_model: str
-    adapter: str | None
+log = logging.getLogger("pelliculum.api")
+STATIC = Path(__file__).parent / "static"
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    app.state.settings = get_settings()
+    if getattr(app.state, "service", None) is None:  # tests may inject a loaded service
+        app.state.service = RecommendationService.load(get_settings())
     yield
 
 
-app = FastAPI(title="Pelliculum", description="Movie recommendations from a fine-tuned SmolLM2.",
-              version=version("pelliculum"), lifespan=lifespan)
+def create_app(service: RecommendationService | None = None) -> FastAPI:
+    settings = service.settings if service is not None else get_settings()
+    app = FastAPI(title="Pelliculum", version=version("pelliculum"), lifespan=lifespan,
+                  description="Movie recommendations from a LoRA-fine-tuned SmolLM2-135M-Instruct, "
+                              "grounded in the catalogue: every recommended film exists.")
+    app.state.service = service
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            if item.get("type") == "json_invalid":
+                problems.append(f"body: invalid JSON ({item.get('ctx', {}).get('error', 'parse error')})")
+                continue
+            where = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
+            message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+            problems.append(f"{where}: {message}")
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("Unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "Internal error: the request could not be answered."}, status_code=500)
+
+    def get_service(request: Request) -> RecommendationService:
+        return request.app.state.service
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/health", response_model=Health)
+    def health(service: RecommendationService = Depends(get_service)) -> Health:
+        s = service.settings
+        adapter = s.adapter_dir if (s.adapter_dir / "adapter_config.json").is_file() else None
+        return Health(status="ok", version=app.version, dataset=s.dataset, base_model=s.base_model,
+                      adapter=str(adapter) if adapter else None, catalogue_films=service.store.size,
+                      candidate_films=len(service.recommender.candidates), tmdb=service.tmdb is not None)
+
+    @app.post("/recommend/", response_model=RecommendResponse, responses={404: {"model": Problem}})
+    async def recommend(body: RecommendRequest, service: RecommendationService = Depends(get_service)):
+        try:
+            answer = await run_in_threadpool(service.recommend, body.title)
+        except UnknownFilm as unknown:
+            return JSONResponse(status_code=404, content={
+                "detail": f"Unknown film {unknown.query!r}. Close titles: "
+                          f"{', '.join(f.label for f in unknown.suggestions) or 'none'}.",
+                "suggestions": [asdict(f) for f in unknown.suggestions]})
+        films = await service.enrich([answer.film, *answer.recommendations])
+        return RecommendResponse(query=answer.query, match=answer.match, film=asdict(films[0]),
+                                 recommendations=[asdict(f) for f in films[1:]],
+                                 alternatives=[asdict(f) for f in answer.alternatives], cached=answer.cached,
+                                 seconds=round(answer.seconds, 4))
+
+    @app.post("/chat", response_model=ChatResponse)
+    async def chat(body: ChatRequest, service: RecommendationService = Depends(get_service)):
+        answer = await run_in_threadpool(service.chat, body.message)
+        films = await service.enrich(answer.recommendations)
+        return ChatResponse(message=answer.message, language=answer.language, reply=answer.reply, status=answer.status,
+                            film=asdict(answer.film) if answer.film else None,
+                            recommendations=[asdict(f) for f in films],
+                            suggestions=[asdict(f) for f in answer.suggestions], seconds=round(answer.seconds, 4))
+
+    @app.get("/movies/search", response_model=list[FilmOut])
+    def search(q: str = Query(..., min_length=1, max_length=200, description="Start of a title"),
+               limit: int = Query(10, ge=1, le=50), service: RecommendationService = Depends(get_service)):
+        return [asdict(f) for f in service.store.search(q, limit)]
+
+    return app
 
 
-def settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-@app.get("/health", response_model=Health)
-def health(settings: Settings = Depends(settings_dep)) -> Health:
-    adapter = settings.adapter_dir if (settings.adapter_dir / "adapter_config.json").is_file() else None
-    return Health(status="ok", version=app.version, dataset=settings.dataset, base_model=settings.base_model,
-                  adapter=str(adapter) if adapter else None)
+app = create_app()

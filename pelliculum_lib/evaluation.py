@@ -44,17 +44,17 @@ class TitleIndex:
         return self.by_label.get(text, self.by_folded.get(text.strip().casefold()))
 
 
-def parse_answer(text: str, index: TitleIndex) -> list[int | None]:
-    """Film ids for each title of an answer (None where it is not a real film).
-
-    Answers are comma-separated titles (phases 2b, 3), or one ``Title | year | ...`` line per
-    film (phase 1), whose first field is the title.
-    """
+def answer_titles(text: str, known: set[str] | None = None) -> list[str]:
+    """The titles of an answer: comma-separated titles (phases 2b, 3), or one
+    ``Title | year | ...`` line per film (phase 1), whose first field is the title."""
     if "|" in text:
-        titles = [line.split("|")[0].strip() for line in text.splitlines() if line.strip()]
-    else:
-        titles = split_titles(text, index.labels)
-    return [index.lookup(title) for title in titles]
+        return [line.split("|")[0].strip() for line in text.splitlines() if line.strip()]
+    return split_titles(text, known)
+
+
+def parse_answer(text: str, index: TitleIndex) -> list[int | None]:
+    """Film ids for each title of an answer (None where it is not a real film)."""
+    return [index.lookup(title) for title in answer_titles(text, index.labels)]
 
 
 def ndcg_at_k(predicted: list[int], relevant: set[int], k: int) -> float:

@@ -76,3 +76,20 @@ def line_chart(values: "pd.Series", path: Path, title: str, xlabel: str, ylabel:
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+def grouped_bars(table: "pd.DataFrame", columns: list[str], path: Path, title: str) -> Path:
+    """Horizontal bars of several metrics (``columns``) per method (the index of ``table``)."""
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(8, max(3.5, 0.55 * len(table))))
+    rows = np.arange(len(table))
+    height = 0.8 / len(columns)
+    for i, column in enumerate(columns):
+        ax.barh(rows + i * height, table[column].astype(float).fillna(0).to_numpy(), height, label=column)
+    ax.set_yticks(rows + height * (len(columns) - 1) / 2, [str(i) for i in table.index])
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend()
+    return save(fig, path)

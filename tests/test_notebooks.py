@@ -23,7 +23,7 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 
 def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
-              "04_phase3_final_training.ipynb"}
+              "04_phase3_final_training.ipynb", "05_evaluation.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -78,3 +78,15 @@ def test_04_phase3_training(tmp_path, sample_data):
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
     assert (tmp_path / "reports" / "figures" / "phase3_loss_curve.png").is_file()
     assert 0.0 <= scraps["sample_stop_rate"] <= 1.0 and isinstance(scraps["dark_knight_answer"], str)
+
+
+@pytest.mark.slow
+def test_05_evaluation(tmp_path, sample_data):
+    scraps = execute("05_evaluation.ipynb", tmp_path, dataset=str(sample_data), films=4, train_films=4,
+                     with_base=False, reports_dir=str(tmp_path / "reports"))
+    assert scraps["valid_title_rate"] == 1.0  # constrained decoding: every title is a catalogue film
+    assert scraps["duplicate_rate"] == 0.0
+    assert 0.0 <= scraps["recall@8"] <= 1.0 and 0.0 <= scraps["free_valid_title_rate"] <= 1.0
+    assert {"popularity", "genre", "content", "cooccurrence", "fine-tuned (free)"} <= set(scraps["methods"])
+    report = (tmp_path / "reports" / "evaluation.md").read_text()
+    assert "## Held-out films" in report and "recall@8" in report

@@ -9,11 +9,6 @@ from pelliculum_lib.phases import build_phase, to_prompt_completion
 from pelliculum_lib.prompts import NONE_ANSWER, split_titles
 
 
-@pytest.fixture(scope="module")
-def sample_catalogue(sample_data):
-    return Catalogue.load(sample_data)
-
-
 def _answers(dataset):
     return {row["source_id"]: row["messages"][-1]["content"] for row in dataset}
 

@@ -1,0 +1,91 @@
+"""Request and response models of the HTTP API (pydantic)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pydantic import BaseModel, Field, field_validator
+
+from pelliculum_lib.config import get_settings
+
+
+def clean_text(value: str) -> str:
+    """Strip, refuse empty text and control characters, cap the length (``max_message_chars``)."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    limit = get_settings().max_message_chars
+    if len(value) > limit:
+        raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class RecommendRequest(BaseModel):
+    title: str = Field(..., description="A film title, e.g. 'The Dark Knight' (typos and years accepted).",
+                       examples=["The Dark Knight"])
+
+    @field_validator("title")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value)
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(..., description="A request in English or French.",
+                         examples=["I loved The Matrix, what should I watch next?"])
+
+    @field_validator("message")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value)
+
+
+class FilmOut(BaseModel):
+    id: int
+    title: str
+    label: str = Field(description="Unique display title (year added for remakes).")
+    year: int | None
+    genres: list[str]
+    overview: str | None
+    rating: float | None
+    poster_url: str | None
+    tmdb_url: str
+
+
+class RecommendResponse(BaseModel):
+    query: str
+    match: str = Field(description="'exact' or 'fuzzy'")
+    film: FilmOut
+    recommendations: list[FilmOut]
+    alternatives: list[FilmOut] = Field(description="Other films with the same title.")
+    cached: bool
+    seconds: float
+
+
+class ChatResponse(BaseModel):
+    message: str
+    language: str
+    reply: str
+    status: str = Field(description="'ok', 'unknown' (suggestions given) or 'no_film' (no title in the message)")
+    film: FilmOut | None
+    recommendations: list[FilmOut]
+    suggestions: list[FilmOut]
+    seconds: float
+
+
+class Problem(BaseModel):
+    detail: str
+    suggestions: list[FilmOut] = []
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    dataset: str
+    base_model: str
+    adapter: str | None
+    catalogue_films: int
+    candidate_films: int
+    tmdb: bool

@@ -1,0 +1,205 @@
+"""What the service does per request, without HTTP: resolve, recommend (cached, one
+generation at a time), enrich, and understand chat messages.
+
+Loaded once (``RecommendationService.load``) and shared by the FastAPI app, the benchmarks
+and the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chat import Language, find_film, reply
+from .config import Settings, get_settings
+from .data import Catalogue
+from .recommend import Film, Recommender
+from .store import CatalogueStore
+from .titles import Resolution
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    """A recommendation answer, as the API returns it."""
+
+    query: str
+    match: str  # exact | fuzzy
+    film: Film
+    recommendations: list[Film]
+    alternatives: list[Film] = field(default_factory=list)
+    cached: bool = False
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+
+
+@dataclass
+class ChatAnswer:
+    message: str
+    language: Language
+    reply: str
+    status: str  # ok | unknown | no_film
+    film: Film | None = None
+    recommendations: list[Film] = field(default_factory=list)
+    suggestions: list[Film] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class UnknownFilm(LookupError):
+    def __init__(self, query: str, suggestions: list[Film]):
+        super().__init__(f"No film titled {query!r} in the catalogue.")
+        self.query, self.suggestions = query, suggestions
+
+
+class ResponseCache:
+    """Recommended film ids per key: in memory (LRU) and on disk (survives restarts)."""
+
+    def __init__(self, directory: Path | None, size: int):
+        self.memory: OrderedDict[str, list[int]] = OrderedDict()
+        self.size, self.directory = size, directory
+        self.lock = threading.Lock()
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def get(self, key: str) -> list[int] | None:
+        with self.lock:
+            if key in self.memory:
+                self.memory.move_to_end(key)
+                return self.memory[key]
+        if self.directory is not None and (path := self.directory / f"{key}.json").is_file():
+            try:
+                value = [int(i) for i in json.loads(path.read_text())]
+            except (OSError, ValueError, TypeError):
+                return None
+            self._remember(key, value)
+            return value
+        return None
+
+    def _remember(self, key: str, value: list[int]) -> None:
+        with self.lock:
+            self.memory[key] = value
+            while len(self.memory) > self.size:
+                self.memory.popitem(last=False)
+
+    def put(self, key: str, value: list[int]) -> None:
+        if self.size:
+            self._remember(key, value)
+        if self.directory is not None:
+            tmp = self.directory / f"{key}.{threading.get_ident()}.tmp"
+            tmp.write_text(json.dumps(value))
+            tmp.replace(self.directory / f"{key}.json")
+
+
+def model_fingerprint(settings: Settings) -> str:
+    """Changes when the adapter, base model or generation settings change (the cache key's root)."""
+    digest = hashlib.sha256()
+    weights = settings.adapter_dir / "adapter_model.safetensors"
+    if weights.is_file():
+        stat = weights.stat()
+        digest.update(f"{stat.st_size}-{stat.st_mtime_ns}".encode())
+    digest.update(f"{settings.base_model}|{settings.max_titles}|{settings.max_new_tokens}|{settings.candidates}|"
+                  f"{settings.system_prompt}".encode())
+    return digest.hexdigest()[:12]
+
+
+class RecommendationService:
+    def __init__(self, recommender: Recommender, store: CatalogueStore, settings: Settings,
+                 answers_dir: Path | None = None):
+        self.recommender, self.store, self.settings = recommender, store, settings
+        self.engine_lock = threading.Lock()  # one generation at a time: the model is not re-entrant
+        key = f"{model_fingerprint(settings)}-{store.path.stem.removeprefix('catalogue-')}"
+        self.cache = ResponseCache((answers_dir or settings.cache_dir / "answers") / key, settings.response_cache_size)
+        self.tmdb = None
+        if settings.tmdb_api_key:
+            from .tmdb import TMDbClient
+
+            self.tmdb = TMDbClient(settings.tmdb_api_key, settings.tmdb_base_url, settings.tmdb_timeout,
+                                   settings.cache_dir)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, answers_dir: Path | None = None) -> "RecommendationService":
+        """Load everything once; a missing or corrupt adapter or dataset fails here, not at a request."""
+        settings = settings or get_settings()
+        started = time.perf_counter()
+        catalogue = Catalogue.load(settings=settings)
+        store = CatalogueStore.build(catalogue, settings.cache_dir)
+        recommender = Recommender.load(settings, catalogue=catalogue)
+        log.info("Service ready in %.1f s: %d films, %d candidates", time.perf_counter() - started, len(catalogue),
+                 len(recommender.candidates))
+        return cls(recommender, store, settings, answers_dir)
+
+    # -- recommendations --------------------------------------------------------------------
+    def resolve(self, title: str) -> Resolution:
+        resolution = self.recommender.resolve(title)
+        if not resolution.found:
+            raise UnknownFilm(title, self.store.get(resolution.suggestions))
+        return resolution
+
+    def recommend_ids(self, film_id: int) -> tuple[list[int], bool, float]:
+        """Recommended film ids for a resolved film, the cached flag, and model seconds."""
+        key = f"{film_id}"
+        if (hit := self.cache.get(key)) is not None:
+            return hit, True, 0.0
+        with self.engine_lock:
+            if (hit := self.cache.get(key)) is not None:  # computed while we waited
+                return hit, True, 0.0
+            started = time.perf_counter()
+            (films, _), = self.recommender.answer_films([film_id])
+            seconds = time.perf_counter() - started
+        self.cache.put(key, films)
+        return films, False, seconds
+
+    def recommend(self, title: str) -> Answer:
+        started = time.perf_counter()
+        resolution = self.resolve(title)
+        ids, cached, model_seconds = self.recommend_ids(resolution.film_id)
+        film, = self.store.get([resolution.film_id])
+        return Answer(title, resolution.status, film, self.store.get(ids), self.store.get(resolution.alternatives[:5]),
+                      cached, time.perf_counter() - started, model_seconds)
+
+    async def enrich(self, films: list[Film]) -> list[Film]:
+        if self.tmdb is None or not films:
+            return films
+        try:
+            return await self.tmdb.enrich(films)
+        except Exception as error:  # noqa: BLE001 - enrichment is best effort, never fatal
+            log.warning("TMDb enrichment failed: %s", type(error).__name__)
+            return films
+
+    # -- chat ---------------------------------------------------------------------------------
+    def chat(self, message: str) -> ChatAnswer:
+        started = time.perf_counter()
+        found = find_film(message, self.recommender.resolver)
+        language = found.language
+        if not found.resolution.found:
+            suggestions = self.store.get(found.candidates)
+            if suggestions:
+                text = reply(language, "unknown", suggestions=", ".join(f.label for f in suggestions))
+                status = "unknown"
+            elif found.mentioned:
+                text, status = reply(language, "unknown_alone"), "unknown"
+            else:
+                text, status = reply(language, "nothing"), "no_film"
+            return ChatAnswer(message, language, text, status, suggestions=suggestions,
+                              seconds=time.perf_counter() - started)
+        resolution = found.resolution
+        ids, _, _ = self.recommend_ids(resolution.film_id)
+        film, = self.store.get([resolution.film_id])
+        films = self.store.get(ids)
+        name = f"{film.label} ({film.year})" if film.year and str(film.year) not in film.label else film.label
+        kind = "fuzzy" if resolution.status == "fuzzy" else "ok"
+        text = reply(language, kind, film=name, n=len(films)) if films else reply(language, "empty", film=name)
+        alternatives = self.store.get(resolution.alternatives[:3])
+        if alternatives:
+            text += " " + reply(language, "alternatives", others=", ".join(
+                f"{a.title} ({a.year})" if a.year else a.label for a in alternatives))
+        return ChatAnswer(message, language, text, "ok", film, films, alternatives,
+                          time.perf_counter() - started)
+

@@ -1,0 +1,129 @@
+"""Finding the film a user means: exact, case- and accent-insensitive, then fuzzy.
+
+Titles shared by several films (remakes) resolve to the most popular one, unless the query
+names a year ("Dune (1984)", "dune 1984"); the others come back as alternatives. A title
+that matches nothing well enough is *unknown*, with close suggestions — never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from .data import Catalogue
+
+Status = Literal["exact", "fuzzy", "unknown"]
+_YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")
+_NON_WORD = re.compile(r"[^\w]+")
+_ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|l|el|los|las|il|der|die|das) ")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation removed, spaces collapsed: "Amélie!" -> "amelie"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", stripped.casefold().replace("&", " and ")).strip()
+
+
+def bare(key: str) -> str:
+    """A normalised title without its leading article: "the matrix" -> "matrix"."""
+    return _ARTICLE.sub("", key)
+
+
+@dataclass
+class Resolution:
+    """What a query resolved to: ``film_id`` is None when the film is unknown."""
+
+    query: str
+    status: Status
+    film_id: int | None = None
+    score: float = 100.0
+    alternatives: list[int] = field(default_factory=list)  # same title, other films (remakes)
+    suggestions: list[int] = field(default_factory=list)  # close titles, for "did you mean"
+
+    @property
+    def found(self) -> bool:
+        return self.film_id is not None
+
+
+class TitleResolver:
+    """Query -> film id over a catalogue (most popular first)."""
+
+    def __init__(self, catalogue: Catalogue, min_score: float = 86.0, suggestions: int = 5):
+        self.min_score = min_score
+        self.suggestions = suggestions
+        movies = catalogue.movies
+        self.year = dict(zip(movies["id"].tolist(), movies["year"].tolist()))
+        self.by_label = {label.casefold(): film for label, film in zip(movies["label"], movies["id"])}
+        self.by_key: dict[str, list[int]] = {}
+        self.by_bare: dict[str, list[int]] = {}
+        for title, film in zip(movies["title"].tolist(), movies["id"].tolist()):
+            key = normalise(title)
+            self.by_key.setdefault(key, []).append(film)  # popularity order kept
+            self.by_bare.setdefault(bare(key), []).append(film)
+        self.keys = list(self.by_key)
+
+    def _with_year(self, films: list[int], year: int | None) -> list[int]:
+        if year is None:
+            return films
+        dated = [f for f in films if self.year.get(f) == year]
+        return dated + [f for f in films if f not in dated]
+
+    def _exact(self, query: str, key: str, year: int | None) -> Resolution | None:
+        films = self.by_key.get(key) or self.by_bare.get(bare(key))
+        if not films:
+            return None
+        films = self._with_year(films, year)
+        return Resolution(query, "exact", films[0], alternatives=films[1:])
+
+    def resolve_exact(self, query: str) -> Resolution | None:
+        """The film whose label or (normalised, article-free) title is ``query``, if any."""
+        query = query.strip()
+        if not query:
+            return None
+        if (film := self.by_label.get(query.casefold())) is not None:
+            key = normalise(query)
+            return Resolution(query, "exact", film, alternatives=[f for f in self.by_key.get(key, []) if f != film])
+        for key, year_hint in self._keys(query):
+            if key and (found := self._exact(query, key, year_hint)):
+                return found
+        return None
+
+    @staticmethod
+    def _keys(query: str) -> list[tuple[str, int | None]]:
+        """Normalised lookup keys: with a trailing year split off first ("Dune 1984"), then as is."""
+        match = _YEAR.match(query)
+        keys = [(normalise(match["title"]), int(match["year"]))] if match else []
+        return keys + [(normalise(query), None)]
+
+    def resolve(self, query: str) -> Resolution:
+        """Exact, then fuzzy; unknown (with suggestions) below ``min_score``."""
+        query = query.strip()
+        if not query:
+            return Resolution(query, "unknown", score=0.0)
+        if (found := self.resolve_exact(query)) is not None:
+            return found
+        candidates = self._keys(query)
+        key, year = candidates[0]
+        if not key:
+            return Resolution(query, "unknown", score=0.0)
+        scored = process.extract(key, self.keys, scorer=fuzz.ratio, limit=self.suggestions * 3,
+                                 score_cutoff=50)
+        # Equal scores: the more popular film first (keys are in popularity order).
+        scored.sort(key=lambda item: (-item[1], item[2]))
+        suggestions = [self.by_key[k][0] for k, _, _ in scored[:self.suggestions]]
+        if scored and scored[0][1] >= self.min_score:
+            best_key, score, _ = scored[0]
+            films = self._with_year(self.by_key[best_key], year)
+            return Resolution(query, "fuzzy", films[0], score=score, alternatives=films[1:],
+                              suggestions=[s for s in suggestions if s != films[0]])
+        if not suggestions:  # nothing close by edit distance: try word overlap ("matrix" -> "The Matrix")
+            scored = process.extract(key, self.keys, scorer=fuzz.token_set_ratio, limit=self.suggestions,
+                                     score_cutoff=70)
+            scored.sort(key=lambda item: (-item[1], item[2]))
+            suggestions = [self.by_key[k][0] for k, _, _ in scored]
+        return Resolution(query, "unknown", score=scored[0][1] if scored else 0.0, suggestions=suggestions)

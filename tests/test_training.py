@@ -1,0 +1,69 @@
+"""A real few-step LoRA training through the library's code path (TRL SFTTrainer + PEFT)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pelliculum_lib.generation import suggest
+from pelliculum_lib.modeling import END_OF_TURN, load_model
+from pelliculum_lib.training import TrainConfig, build_trainer, train
+
+pytestmark = pytest.mark.slow
+
+
+def tiny_config(**overrides) -> TrainConfig:
+    base = dict(phase="3", max_steps=8, train_examples=4, eval_examples=0, batch_size=2, grad_accum=1,
+                learning_rate=1e-3, warmup_steps=0, logging_steps=1, save_steps=4, report_to="none")
+    return TrainConfig(**{**base, **overrides})
+
+
+def test_answers_end_with_the_end_of_turn_token(sample_catalogue, settings, tmp_path):
+    trainer, _ = build_trainer(tiny_config(), sample_catalogue, settings, tmp_path)
+    tokenizer = trainer.processing_class
+    eot = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    assert tokenizer.pad_token_id != eot  # the SmolLM2 pitfall: pad == eos masks the end of turn
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+    for labels, mask in zip(batch["labels"], batch["attention_mask"]):
+        learned = labels[labels != -100].tolist()
+        # Every answer ends with <|im_end|> (the chat template then adds only a newline).
+        assert eot in learned[-2:] and tokenizer.decode(learned[learned.index(eot) + 1:]).strip() == ""
+        assert len(learned) < int(mask.sum())  # the prompt is not learned
+
+
+@pytest.fixture(scope="module")
+def trained(sample_catalogue, settings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("train")
+    return train(tiny_config(), catalogue=sample_catalogue, settings=settings, output_dir=out / "run",
+                 adapter_dir=out / "adapter")
+
+
+def test_loss_decreases_and_everything_is_saved(trained):
+    losses = [r["loss"] for r in trained.history if "loss" in r]
+    assert len(losses) == 8
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2 * 0.8
+    assert (trained.adapter_dir / "adapter_model.safetensors").is_file()
+    summary = json.loads((trained.output_dir / "summary.json").read_text())
+    assert summary["steps"] == 8 and summary["config"]["lora_r"] == 64
+    assert (trained.output_dir / "loss_curve.png").stat().st_size > 1000
+
+
+def test_adapter_reloads_and_changes_the_output(trained, settings, sample_catalogue):
+    title = sample_catalogue.movies["label"].iloc[0]
+    tuned, tokenizer = load_model(adapter=trained.adapter_dir, settings=settings)
+    base, _ = load_model(adapter="", settings=settings)
+    tuned_answer = suggest(tuned, tokenizer, [title], settings=settings, max_new_tokens=24)[0]
+    base_answer = suggest(base, tokenizer, [title], settings=settings, max_new_tokens=24)[0]
+    assert tuned_answer.text != base_answer.text
+
+
+def test_interrupted_training_resumes_from_its_checkpoint(sample_catalogue, settings, tmp_path):
+    first = train(tiny_config(max_steps=4, save_steps=2), catalogue=sample_catalogue, settings=settings,
+                  output_dir=tmp_path / "run")
+    assert (tmp_path / "run" / "checkpoint-4").is_dir() and first.summary["steps"] == 4
+    resumed = train(tiny_config(max_steps=6, save_steps=2), catalogue=sample_catalogue, settings=settings,
+                    output_dir=tmp_path / "run", resume=True)
+    assert resumed.summary["resumed"] and resumed.summary["steps"] == 6
+    steps = [r["step"] for r in resumed.history if "loss" in r]
+    assert steps == [5, 6]  # only the steps after the checkpoint were trained again
