@@ -22,12 +22,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 
 from pelliculum_lib.config import get_settings
-from pelliculum_lib.serving import RecommendationService, UnknownFilm
+from pelliculum_lib.serving import EngineBusy, RecommendationService, UnknownFilm
 
+from .limits import BodySizeLimit, RateLimit
 from .schemas import ChatRequest, ChatResponse, FilmOut, Health, Problem, RecommendRequest, RecommendResponse
 
 log = logging.getLogger("pelliculum.api")
 STATIC = Path(__file__).parent / "static"
+#: Error answers every POST route may give, documented so the OpenAPI schema tells the truth.
+ERRORS = {code: {"model": Problem, "description": text} for code, text in {
+    413: "Request body too large", 422: "Invalid request (the message says which field and why)",
+    429: "Rate limit exceeded", 503: "The model is busy: retry later"}.items()}
 
 
 @asynccontextmanager
@@ -43,6 +48,8 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                   description="Movie recommendations from a LoRA-fine-tuned SmolLM2-135M-Instruct, "
                               "grounded in the catalogue: every recommended film exists.")
     app.state.service = service
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
@@ -62,6 +69,10 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(EngineBusy)
+    async def busy(request: Request, error: EngineBusy) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -83,7 +94,8 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                       adapter=str(adapter) if adapter else None, catalogue_films=service.store.size,
                       candidate_films=len(service.recommender.candidates), tmdb=service.tmdb is not None)
 
-    @app.post("/recommend/", response_model=RecommendResponse, responses={404: {"model": Problem}})
+    @app.post("/recommend/", response_model=RecommendResponse,
+              responses={404: {"model": Problem, "description": "Unknown film, with close titles"}, **ERRORS})
     async def recommend(body: RecommendRequest, service: RecommendationService = Depends(get_service)):
         try:
             answer = await run_in_threadpool(service.recommend, body.title)
@@ -98,7 +110,7 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                                  alternatives=[asdict(f) for f in answer.alternatives], cached=answer.cached,
                                  seconds=round(answer.seconds, 4))
 
-    @app.post("/chat", response_model=ChatResponse)
+    @app.post("/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest, service: RecommendationService = Depends(get_service)):
         answer = await run_in_threadpool(service.chat, body.message)
         films = await service.enrich(answer.recommendations)
@@ -107,7 +119,7 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                             recommendations=[asdict(f) for f in films],
                             suggestions=[asdict(f) for f in answer.suggestions], seconds=round(answer.seconds, 4))
 
-    @app.get("/movies/search", response_model=list[FilmOut])
+    @app.get("/movies/search", response_model=list[FilmOut], responses={422: ERRORS[422]})
     def search(q: str = Query(..., min_length=1, max_length=200, description="Start of a title"),
                limit: int = Query(10, ge=1, le=50), service: RecommendationService = Depends(get_service)):
         return [asdict(f) for f in service.store.search(q, limit)]

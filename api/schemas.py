@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import unicodedata
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pelliculum_lib.config import get_settings
 
 
-def clean_text(value: str) -> str:
-    """Strip, refuse empty text and control characters, cap the length (``max_message_chars``)."""
+#: What the validator below enforces, stated in the OpenAPI schema too: some visible text, no control characters.
+TEXT_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+MAX_CHARS = get_settings().max_message_chars
+
+
+def clean_text(value: object) -> object:
+    """Strip, refuse empty text and control characters, cap the length (``max_message_chars``).
+
+    Runs before pydantic's own checks, so errors say what is wrong in plain words.
+    """
+    if not isinstance(value, str):
+        return value  # pydantic reports the wrong type
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
@@ -23,22 +33,25 @@ def clean_text(value: str) -> str:
 
 
 class RecommendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     title: str = Field(..., description="A film title, e.g. 'The Dark Knight' (typos and years accepted).",
-                       examples=["The Dark Knight"])
+                       examples=["The Dark Knight"], min_length=1, max_length=MAX_CHARS, pattern=TEXT_PATTERN)
 
-    @field_validator("title")
+    @field_validator("title", mode="before")
     @classmethod
-    def _clean(cls, value: str) -> str:
+    def _clean(cls, value: object) -> object:
         return clean_text(value)
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     message: str = Field(..., description="A request in English or French.",
-                         examples=["I loved The Matrix, what should I watch next?"])
+                         examples=["I loved The Matrix, what should I watch next?"], min_length=1,
+                         max_length=MAX_CHARS, pattern=TEXT_PATTERN)
 
-    @field_validator("message")
+    @field_validator("message", mode="before")
     @classmethod
-    def _clean(cls, value: str) -> str:
+    def _clean(cls, value: object) -> object:
         return clean_text(value)
 
 

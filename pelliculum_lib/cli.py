@@ -94,9 +94,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Load everything first (a bad adapter or dataset is a clear error here), then serve."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info")
+    from api.main import create_app
+
+    from .serving import RecommendationService
+
+    service = RecommendationService.load(_settings(args))
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("Listening on %s: the service is reachable from other machines.", args.host)
+    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -161,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
+    serve.add_argument("--dataset")
     serve.set_defaults(func=cmd_serve)
     return parser
 
@@ -174,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (DatasetSchemaError, DatasetSourceError, ModelSourceError, ValueError) as error:
+    except (DatasetSchemaError, DatasetSourceError, ModelSourceError, ValueError, OSError) as error:
         print(f"pelliculum: error: {error}", file=sys.stderr)
         return 2
 

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         "or 'catalogue' (every film)."))
     # --- service
     max_message_chars: int = Field(500, ge=10, le=10_000, description="Longest accepted title or chat message.")
+    max_body_bytes: int = Field(16_384, ge=256, description="Largest accepted request body (413 above).")
+    rate_limit_per_minute: int = Field(120, ge=0, description="POST requests per client and minute (0: no limit).")
+    generation_seconds: float = Field(10.0, gt=0, description="Time budget of one generation (it stops there).")
+    queue_seconds: float = Field(30.0, gt=0, description="Longest wait for the model before a 503 'busy'.")
     response_cache_size: int = Field(4096, ge=0, description="Answers kept in memory (greedy answers also on disk).")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none by default).")
     tmdb_api_key: str | None = Field(None, validation_alias=AliasChoices("TMDB_API_KEY", "PELLICULUM_TMDB_API_KEY"),

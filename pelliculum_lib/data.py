@@ -64,15 +64,19 @@ def load_raw(source: str | os.PathLike) -> datasets.Dataset:
     path = Path(source).expanduser()
     if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
         path = PROJECT_ROOT / path  # relative to the project root, wherever we run from
-    if path.is_dir():
-        loaded = datasets.load_from_disk(str(path))
-        return loaded["train"] if isinstance(loaded, datasets.DatasetDict) else loaded
-    if path.is_file():
-        if path.suffix == ".parquet":
-            return datasets.Dataset.from_parquet(str(path))
-        if path.suffix == ".csv":
+    if path.is_dir() or path.is_file():
+        if path.is_file() and path.suffix not in (".parquet", ".csv"):
+            raise DatasetSourceError(f"Unsupported dataset file {path}: use .parquet, .csv or a save_to_disk folder.")
+        try:
+            if path.is_dir():
+                loaded = datasets.load_from_disk(str(path))
+                return loaded["train"] if isinstance(loaded, datasets.DatasetDict) else loaded
+            if path.suffix == ".parquet":
+                return datasets.Dataset.from_parquet(str(path))
             return datasets.Dataset.from_csv(str(path))
-        raise DatasetSourceError(f"Unsupported dataset file {path}: use .parquet, .csv or a save_to_disk folder.")
+        except (OSError, ValueError, FileNotFoundError, datasets.exceptions.DatasetsError) as error:
+            raise DatasetSourceError(f"Cannot read the dataset at {path} (corrupt or not a dataset): "
+                                     f"{type(error).__name__}: {str(error)[:200]}") from error
     if source.count("/") == 1 and not path.suffix and not source.startswith((".", "/")):
         if not _hub_reachable():
             raise DatasetSourceError(

@@ -29,12 +29,12 @@ class Answer:
 def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: list[str],
                      settings: Settings | None = None, max_new_tokens: int = 96, batch_size: int = 8,
                      sampling: dict | None = None, constraint: TitleConstraint | None = None,
-                     excluded: list[set[int]] | None = None) -> list[Answer]:
+                     excluded: list[set[int]] | None = None, max_time: float | None = None) -> list[Answer]:
     """Answers for user prompts (batched, left-padded); greedy unless ``sampling`` is given.
 
     With a ``constraint``, decoding stays inside the catalogue-title trie and each answer
     carries its film ids; ``excluded`` gives, per prompt, films that must not come back
-    (the query film).
+    (the query film). ``max_time`` (seconds) stops a batch that runs too long.
     """
     settings = settings or get_settings()
     tokenizer.padding_side = "left"
@@ -44,7 +44,7 @@ def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
         texts = [tokenizer.apply_chat_template(chat(settings.system_prompt, p), tokenize=False,
                                                add_generation_prompt=True) for p in prompts[start:start + batch_size]]
         inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        extra = {}
+        extra = {"max_time": max_time} if max_time else {}
         if constraint is not None:
             rows = (excluded or [set()] * len(prompts))[start:start + batch_size]
             extra["prefix_allowed_tokens_fn"] = constraint.start(inputs["input_ids"].shape[1], list(rows))

@@ -122,7 +122,11 @@ def load_model(adapter: str | Path | None = None, settings: Settings | None = No
                 f"No LoRA adapter at {adapter_path} (adapter_config.json missing). Train one with "
                 "'pelliculum train --phase 3' or set PELLICULUM_ADAPTER_DIR."
             )
-        model = PeftModel.from_pretrained(model, str(adapter_path))
+        try:
+            model = PeftModel.from_pretrained(model, str(adapter_path))
+        except Exception as error:  # noqa: BLE001 - any failure here means an unusable adapter
+            raise ModelSourceError(f"The LoRA adapter at {adapter_path} cannot be loaded (corrupt or built for "
+                                   f"another model): {type(error).__name__}: {str(error)[:200]}") from error
         if merge:
             model = model.merge_and_unload()
     model.eval()

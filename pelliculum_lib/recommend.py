@@ -118,14 +118,15 @@ class Recommender:
         return self.resolver.resolve(title)
 
     def answer_films(self, film_ids: list[int], constrained: bool = True, sampling: bool = False,
-                     max_new_tokens: int | None = None, batch_size: int = 8) -> list[tuple[list[int], Answer]]:
+                     max_new_tokens: int | None = None, batch_size: int = 8,
+                     max_time: float | None = None) -> list[tuple[list[int], Answer]]:
         """Recommended film ids (and the raw answer) for source films, batched."""
         labels = self.catalogue.labels.reindex(film_ids).tolist()
         answers = generate_answers(
             self.model, self.tokenizer, [recommendation_prompt(label) for label in labels], settings=self.settings,
             max_new_tokens=max_new_tokens or self.settings.max_new_tokens, batch_size=batch_size,
             sampling=SEED_SAMPLING if sampling else None,
-            constraint=self.constraint if constrained else None, excluded=[{f} for f in film_ids])
+            constraint=self.constraint if constrained else None, excluded=[{f} for f in film_ids], max_time=max_time)
         results = []
         for source, answer in zip(film_ids, answers):
             if answer.films is not None:

@@ -58,6 +58,10 @@ class UnknownFilm(LookupError):
         self.query, self.suggestions = query, suggestions
 
 
+class EngineBusy(RuntimeError):
+    """The model stayed busy longer than ``Settings.queue_seconds``."""
+
+
 class ResponseCache:
     """Recommended film ids per key: in memory (LRU) and on disk (survives restarts)."""
 
@@ -147,12 +151,18 @@ class RecommendationService:
         key = f"{film_id}"
         if (hit := self.cache.get(key)) is not None:
             return hit, True, 0.0
-        with self.engine_lock:
+        if not self.engine_lock.acquire(timeout=self.settings.queue_seconds):
+            raise EngineBusy(f"The model is busy (waited {self.settings.queue_seconds:.0f} s); retry later.")
+        try:
             if (hit := self.cache.get(key)) is not None:  # computed while we waited
                 return hit, True, 0.0
             started = time.perf_counter()
-            (films, _), = self.recommender.answer_films([film_id])
+            (films, answer), = self.recommender.answer_films([film_id], max_time=self.settings.generation_seconds)
             seconds = time.perf_counter() - started
+        finally:
+            self.engine_lock.release()
+        if not answer.stopped and answer.new_tokens < self.settings.max_new_tokens:
+            return films, False, seconds  # cut by the time budget: answer, but do not cache a partial list
         self.cache.put(key, films)
         return films, False, seconds
 

@@ -18,6 +18,7 @@ import httpx
 from .recommend import POSTER_BASE, Film
 
 log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs, API key included
 
 
 class TMDbClient:
