@@ -108,7 +108,7 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
         return RecommendResponse(query=answer.query, match=answer.match, film=asdict(films[0]),
                                  recommendations=[asdict(f) for f in films[1:]],
                                  alternatives=[asdict(f) for f in answer.alternatives], cached=answer.cached,
-                                 seconds=round(answer.seconds, 4))
+                                 seconds=round(answer.seconds, 4), model_seconds=round(answer.model_seconds, 4))
 
     @app.post("/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest, service: RecommendationService = Depends(get_service)):

@@ -74,7 +74,8 @@ class RecommendResponse(BaseModel):
     recommendations: list[FilmOut]
     alternatives: list[FilmOut] = Field(description="Other films with the same title.")
     cached: bool
-    seconds: float
+    seconds: float = Field(description="Server time for this answer.")
+    model_seconds: float = Field(description="Of which generation by the model (0 when cached).")
 
 
 class ChatResponse(BaseModel):

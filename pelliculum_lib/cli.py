@@ -93,6 +93,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import adapter_folder, merge, push
+
+    settings = _settings(args)
+    out = Path(args.output)
+    folders = {"adapter": adapter_folder(out / "adapter", settings), "merged": merge(out / "merged", settings)}
+    repo = args.repo_id or settings.hub_model_id
+    for name, folder in folders.items():
+        target = repo and (repo + ("-lora" if name == "adapter" else ""))
+        plan = push(folder, target, dry_run=not args.push)
+        size = sum(f["bytes"] for f in plan["files"]) / 2**20
+        where = plan.get("url") or f"dry run (would upload to {target or 'no repo id set'})"
+        print(f"{name}: {folder} ({len(plan['files'])} files, {size:.1f} MiB) -> {where}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Load everything first (a bad adapter or dataset is a clear error here), then serve."""
     import uvicorn
@@ -165,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--adapter")
     evaluate.add_argument("--dataset")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    export = commands.add_parser("export", help="merge the adapter; push adapter and merged model (or dry run)")
+    export.add_argument("--output", default="outputs/export", help="folder for adapter/ and merged/")
+    export.add_argument("--repo-id", help="Hub repo (PELLICULUM_HUB_MODEL_ID); the adapter goes to <repo>-lora")
+    export.add_argument("--push", action="store_true", help="really upload (needs HF_TOKEN and network)")
+    export.add_argument("--adapter")
+    export.set_defaults(func=cmd_export)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")

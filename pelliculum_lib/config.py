@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     candidates: str = Field("recommended", pattern="^(recommended|catalogue)$", description=(
         "Films constrained decoding may return: 'recommended' (films that appear in training answers) "
         "or 'catalogue' (every film)."))
-    # --- service
+    # --- inference and service
+    inference_dtype: str = Field("float32", pattern="^(float32|bfloat16)$",
+                                 description="Weights dtype for answering (bfloat16: faster on AVX512-BF16/AMX CPUs).")
+    answer_cache_dir: Path | None = Field(None, description="On-disk answer cache (default: <cache_dir>/answers).")
     max_message_chars: int = Field(500, ge=10, le=10_000, description="Longest accepted title or chat message.")
     max_body_bytes: int = Field(16_384, ge=256, description="Largest accepted request body (413 above).")
     rate_limit_per_minute: int = Field(120, ge=0, description="POST requests per client and minute (0: no limit).")
@@ -63,10 +66,10 @@ class Settings(BaseSettings):
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")
     wandb_project: str = "pelliculum"
 
-    @field_validator("adapter_dir", "cache_dir", "output_dir", "reports_dir")
+    @field_validator("adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir")
     @classmethod
-    def _resolve(cls, path: Path) -> Path:
-        return path if path.is_absolute() else PROJECT_ROOT / path
+    def _resolve(cls, path: Path | None) -> Path | None:
+        return path if path is None or path.is_absolute() else PROJECT_ROOT / path
 
     @property
     def figures_dir(self) -> Path:

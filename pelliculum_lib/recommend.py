@@ -105,10 +105,18 @@ class Recommender:
     @classmethod
     def load(cls, settings: Settings | None = None, adapter: str | Path | None = None,
              catalogue: Catalogue | None = None) -> "Recommender":
-        """The configured base model + adapter (``adapter=""`` for the base model alone)."""
+        """The configured base model + adapter (``adapter=""`` for the base model alone).
+
+        The adapter is merged into the weights (same answers, no LoRA overhead per token).
+        """
+        import torch
+
         settings = settings or get_settings()
         catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
-        model, tokenizer = load_model(adapter=settings.adapter_dir if adapter is None else adapter, settings=settings)
+        model, tokenizer = load_model(adapter=settings.adapter_dir if adapter is None else adapter, settings=settings,
+                                      merge=True)
+        if settings.inference_dtype == "bfloat16":
+            model = model.to(torch.bfloat16)
         return cls(model, tokenizer, catalogue, settings)
 
     def film(self, film_id: int) -> Film:

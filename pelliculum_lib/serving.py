@@ -119,7 +119,8 @@ class RecommendationService:
         self.recommender, self.store, self.settings = recommender, store, settings
         self.engine_lock = threading.Lock()  # one generation at a time: the model is not re-entrant
         key = f"{model_fingerprint(settings)}-{store.path.stem.removeprefix('catalogue-')}"
-        self.cache = ResponseCache((answers_dir or settings.cache_dir / "answers") / key, settings.response_cache_size)
+        answers_dir = answers_dir or settings.answer_cache_dir or settings.cache_dir / "answers"
+        self.cache = ResponseCache(answers_dir / key, settings.response_cache_size)
         self.tmdb = None
         if settings.tmdb_api_key:
             from .tmdb import TMDbClient

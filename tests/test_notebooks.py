@@ -23,7 +23,8 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 
 def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
-              "04_phase3_final_training.ipynb", "05_evaluation.ipynb"}
+              "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
+              "06_merge_and_push.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -90,3 +91,13 @@ def test_05_evaluation(tmp_path, sample_data):
     assert {"popularity", "genre", "content", "cooccurrence", "fine-tuned (free)"} <= set(scraps["methods"])
     report = (tmp_path / "reports" / "evaluation.md").read_text()
     assert "## Held-out films" in report and "recall@8" in report
+
+
+@pytest.mark.slow
+def test_06_merge_and_push_dry_run(tmp_path):
+    scraps = execute("06_merge_and_push.ipynb", tmp_path, output_dir=str(tmp_path / "export"),
+                     reports_dir=str(tmp_path / "reports"), titles=["The Dark Knight", "Toy Story"])
+    assert scraps["dry_run"] is True  # no token, no network: nothing leaves the machine
+    assert scraps["agreement"] == 1.0  # the merged model answers exactly like base + adapter
+    assert {"model.safetensors", "config.json", "README.md", "tokenizer.json"} <= set(scraps["merged_files"])
+    assert {"adapter_model.safetensors", "adapter_config.json", "README.md"} <= set(scraps["adapter_files"])

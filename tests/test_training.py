@@ -67,3 +67,23 @@ def test_interrupted_training_resumes_from_its_checkpoint(sample_catalogue, sett
     assert resumed.summary["resumed"] and resumed.summary["steps"] == 6
     steps = [r["step"] for r in resumed.history if "loss" in r]
     assert steps == [5, 6]  # only the steps after the checkpoint were trained again
+
+
+def test_the_same_entry_point_runs_under_accelerate_launch(tmp_path, sample_data):
+    """The distributed path, as far as a CPU can test it: `accelerate launch` of the CLI trains and saves."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    launcher = Path(sys.executable).parent / "accelerate"
+    command = [str(launcher), "launch", "--cpu", "--num_processes", "1", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "pelliculum_lib.cli", "train",
+               "--phase", "3", "--max-steps", "2", "--train-examples", "4", "--eval-examples", "0",
+               "--report-to", "none", "--dataset", str(sample_data), "--output-dir", str(tmp_path / "run")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["steps"] == 2
+    assert (tmp_path / "run" / "adapter" / "adapter_model.safetensors").is_file()

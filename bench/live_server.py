@@ -1,0 +1,57 @@
+"""A real `pelliculum serve` process on a free loopback port, for the load benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from pelliculum_lib.config import PROJECT_ROOT
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextmanager
+def serve(env: dict[str, str] | None = None, ready_timeout: float = 300.0):
+    """Yield ``(url, process, seconds_to_ready)`` of a fresh service; stop it afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "pelliculum"), "serve", "--port", str(port)]
+    log = open(PROJECT_ROOT / "outputs" / f"server-{port}.log", "w") if (PROJECT_ROOT / "outputs").is_dir() \
+        else subprocess.DEVNULL
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+                               cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the service exited with code {process.returncode} before it was ready")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - started > ready_timeout:
+                raise RuntimeError("the service was not ready in time")
+            time.sleep(0.05)
+        yield url, process, time.perf_counter() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
