@@ -118,3 +118,13 @@ def push(folder: str | Path, repo_id: str | None, dry_run: bool = True, token: s
     api.create_repo(repo_id, exist_ok=True)
     api.upload_folder(repo_id=repo_id, folder_path=str(folder))
     return {**plan, "dry_run": False, "url": f"https://huggingface.co/{repo_id}"}
+
+
+def write_report(reports_dir: str | Path, check: dict, plans: dict) -> Path:
+    """``export.json``: the parity summary and what each upload holds (the folder is created if needed)."""
+    reports = Path(reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / "export.json"
+    summary = {k: v for k, v in check.items() if k != "differences"}
+    path.write_text(json.dumps({"parity": summary, "uploads": plans}, indent=1))
+    return path

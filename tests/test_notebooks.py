@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import papermill as pm
@@ -101,3 +102,5 @@ def test_06_merge_and_push_dry_run(tmp_path):
     assert scraps["agreement"] == 1.0  # the merged model answers exactly like base + adapter
     assert {"model.safetensors", "config.json", "README.md", "tokenizer.json"} <= set(scraps["merged_files"])
     assert {"adapter_model.safetensors", "adapter_config.json", "README.md"} <= set(scraps["adapter_files"])
+    report = json.loads((tmp_path / "reports" / "export.json").read_text())
+    assert report["parity"]["agreement"] == 1.0 and set(report["uploads"]) == {"adapter", "merged"}
