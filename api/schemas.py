@@ -100,6 +100,7 @@ class Health(BaseModel):
     dataset: str
     base_model: str
     adapter: str | None
+    backend: str
     catalogue_films: int
     candidate_films: int
     tmdb: bool

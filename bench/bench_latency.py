@@ -1,12 +1,15 @@
 """Latency and throughput of the real service on loopback, per backend.
 
-    python bench/bench_latency.py [--films 30] [--warm 50] [--concurrent 8] [--dtypes float32 bfloat16]
+    python bench/bench_latency.py [--films 30] [--warm 50] [--concurrent 8]
+        [--backends llama.cpp:F16 llama.cpp:Q8_0 transformers:float32 transformers:bfloat16]
 
-For each backend (inference dtype of the transformers engine) a fresh `pelliculum serve` is
-started with an empty answer cache, then measured: time to ready; cold answers (distinct films,
-sequential) p50/p95/max, end to end and model-only; warm (repeated) answers; and throughput
-with N concurrent clients over distinct and repeated films (errors counted). Writes
-reports/performance.{md,json} beside the seed's 8 s.
+For each backend a fresh `pelliculum serve` is started with an empty answer cache (the GGUF
+of the llama.cpp backend is exported beforehand, as a second start finds it), then measured:
+time to ready; cold answers (distinct films, sequential) p50/p95/max, end to end and
+model-only; warm (repeated) answers; throughput with N concurrent clients over distinct and
+repeated films (errors counted); and how often its titles equal those of the reference
+(transformers float32) on the cold films. Writes reports/performance.{md,json} beside the
+seed's 8 s.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from live_server import rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data import Catalogue
+from pelliculum_lib.llamacpp import cached_gguf
 
 SEED_SECONDS = 8.0
 TARGETS = {"cold_p50_s": 0.8, "cold_p95_s": 1.2, "warm_p50_ms": 5.0, "ready_s": 3.0}
@@ -35,18 +39,26 @@ def percentiles(values: list[float]) -> dict:
     return {"p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95)), "max": float(array.max())}
 
 
-def measure(dtype: str, films: list[str], warm: int, concurrent: int) -> dict:
-    with tempfile.TemporaryDirectory() as answers, serve({"PELLICULUM_INFERENCE_DTYPE": dtype,
-                                                         "PELLICULUM_ANSWER_CACHE_DIR": answers,
-                                                         "PELLICULUM_RATE_LIMIT_PER_MINUTE": "0"}) as (url, proc, ready):
+def backend_env(backend: str) -> dict[str, str]:
+    """``llama.cpp:F16`` or ``transformers:bfloat16`` -> the service's environment."""
+    engine, _, variant = backend.partition(":")
+    key = "PELLICULUM_GGUF_TYPE" if engine == "llama.cpp" else "PELLICULUM_INFERENCE_DTYPE"
+    return {"PELLICULUM_BACKEND": engine, **({key: variant} if variant else {})}
+
+
+def measure(backend: str, films: list[str], warm: int, concurrent: int) -> dict:
+    env = {**backend_env(backend), "PELLICULUM_RATE_LIMIT_PER_MINUTE": "0"}
+    with tempfile.TemporaryDirectory() as answers, serve({**env, "PELLICULUM_ANSWER_CACHE_DIR": answers}) \
+            as (url, proc, ready):
         with httpx.Client(base_url=url, timeout=120) as http:
-            cold, cold_model, titles_out = [], [], []
+            cold, cold_model, titles_out, answers_out = [], [], [], []
             for title in films[: len(films) // 2]:
                 started = time.perf_counter()
                 body = http.post("/recommend/", json={"title": title}).json()
                 cold.append(time.perf_counter() - started)
                 cold_model.append(body["model_seconds"])
                 titles_out.append(len(body["recommendations"]))
+                answers_out.append([film["id"] for film in body["recommendations"]])
             warm_times = []
             for i in range(warm):
                 started = time.perf_counter()
@@ -76,7 +88,7 @@ def measure(dtype: str, films: list[str], warm: int, concurrent: int) -> dict:
         rss = rss_mib(proc.pid)
     cold_p, model_p, warm_p = percentiles(cold), percentiles(cold_model), percentiles(warm_times)
     return {
-        "backend": f"transformers {dtype}", "ready_s": round(ready, 2), "cold_answers": len(cold),
+        "backend": backend, "ready_s": round(ready, 2), "cold_answers": len(cold),
         "cold_p50_s": round(cold_p["p50"], 3), "cold_p95_s": round(cold_p["p95"], 3), "cold_max_s": round(cold_p["max"], 3),
         "model_p50_s": round(model_p["p50"], 3), "model_p95_s": round(model_p["p95"], 3),
         "warm_p50_ms": round(warm_p["p50"] * 1000, 2), "warm_p95_ms": round(warm_p["p95"] * 1000, 2),
@@ -85,7 +97,16 @@ def measure(dtype: str, films: list[str], warm: int, concurrent: int) -> dict:
         "concurrent_errors": sum(not ok for ok, _ in results),
         "throughput_rps": round(len(results) / wall, 2),
         "concurrent_p95_s": round(percentiles([s for _, s in results])["p95"], 3), "rss_mib": round(rss, 1),
-    }
+    }, answers_out
+
+
+def agreement(answers: list[list[int]], reference: list[list[int]]) -> dict:
+    """Same list, same first title, and mean Jaccard of the title sets, against the reference."""
+    pairs = list(zip(answers, reference))
+    jaccard = [len(set(a) & set(b)) / max(1, len(set(a) | set(b))) for a, b in pairs]
+    return {"identical_lists": round(sum(a == b for a, b in pairs) / len(pairs), 3),
+            "same_first_title": round(sum(a[:1] == b[:1] for a, b in pairs) / len(pairs), 3),
+            "mean_jaccard": round(float(np.mean(jaccard)), 3)}
 
 
 def main() -> None:
@@ -93,21 +114,33 @@ def main() -> None:
     parser.add_argument("--films", type=int, default=30)
     parser.add_argument("--warm", type=int, default=50)
     parser.add_argument("--concurrent", type=int, default=8)
-    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--backends", nargs="+",
+                        default=["llama.cpp:F16", "llama.cpp:Q8_0", "transformers:float32", "transformers:bfloat16"])
     args = parser.parse_args()
     catalogue = Catalogue.load(settings=get_settings())
     movies = catalogue.movies[catalogue.movies["recommendations"].notna()]
     films = movies["label"].head(400).sample(args.films, random_state=1).tolist()
-    rows = [measure(dtype, films, args.warm, args.concurrent) for dtype in args.dtypes]
+    settings = get_settings()
+    for backend in args.backends:
+        if backend.startswith("llama.cpp"):
+            cached_gguf(settings, qtype=backend_env(backend).get("PELLICULUM_GGUF_TYPE"))  # the one-off export
+    rows, answers = [], {}
+    for backend in args.backends:
+        row, answers[backend] = measure(backend, films, args.warm, args.concurrent)
+        rows.append(row)
+    reference = answers.get("transformers:float32")
+    for row in rows:
+        if reference is not None:
+            row.update({f"vs_reference_{k}": v for k, v in agreement(answers[row["backend"]], reference).items()})
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report = {"machine": machine, "seed_seconds": SEED_SECONDS, "targets": TARGETS, "backends": rows}
     (PROJECT_ROOT / "reports" / "performance.json").write_text(json.dumps(report, indent=1))
-    keys = list(rows[0])
-    table = "\n".join(["| " + " | ".join(keys) + " |", "|" + " --- |" * len(keys)]
-                      + ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows])
-    best = min(rows, key=lambda r: r["cold_p50_s"])
-    verdict = [f"- {name}: target {target}, best measured {best[name]} ({'met' if best[name] <= target else 'missed'})"
+    keys = [k for k in rows[0] if k != "backend"]  # one column per backend, one row per measure
+    table = "\n".join(["| measure | " + " | ".join(r["backend"] for r in rows) + " |", "|" + " --- |" * (len(rows) + 1)]
+                      + ["| " + k + " | " + " | ".join(str(r.get(k, "")) for r in rows) + " |" for k in keys])
+    best = rows[0]  # the first backend listed: the service default
+    verdict = [f"- {name}: target {target}, measured {best[name]} ({'met' if best[name] <= target else 'missed'})"
                for name, target in TARGETS.items()]
     (PROJECT_ROOT / "reports" / "performance.md").write_text(f"""# Performance of the service
 
@@ -116,11 +149,13 @@ Machine: {machine}. The seed answered in {SEED_SECONDS:.0f} s on average.
 
 Cold = first answer for a film (empty answer cache), sequential; warm = a repeated film (cache);
 concurrent = {args.concurrent} clients sending distinct and repeated films at once. Model time is
-the generation alone; the rest is resolution, the catalogue store and HTTP.
+the generation alone; the rest is resolution, the catalogue store and HTTP. `vs_reference_*`:
+share of the cold films whose recommended list (or first title) equals that of transformers
+float32, and the mean Jaccard overlap of the title sets.
 
 {table}
 
-Targets (issue 6) against the best backend measured here:
+Targets (issue 6) for the first backend listed ({best['backend']}, the service default):
 
 {chr(10).join(verdict)}
 """)

@@ -16,7 +16,8 @@ log = logging.getLogger("pelliculum")
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in {"dataset": getattr(args, "dataset", None),
                                    "base_model": getattr(args, "base_model", None),
-                                   "adapter_dir": getattr(args, "adapter", None)}.items() if v}
+                                   "adapter_dir": getattr(args, "adapter", None),
+                                   "backend": getattr(args, "backend", None)}.items() if v}
     return Settings(**overrides)
 
 
@@ -94,14 +95,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import adapter_folder, merge, push
+    from .export import adapter_folder, gguf_folder, merge, push
 
     settings = _settings(args)
     out = Path(args.output)
     folders = {"adapter": adapter_folder(out / "adapter", settings), "merged": merge(out / "merged", settings)}
+    if args.gguf != "none":
+        folders["gguf"] = gguf_folder(out / "gguf", settings, qtype=args.gguf).parent
     repo = args.repo_id or settings.hub_model_id
+    suffixes = {"adapter": "-lora", "merged": "", "gguf": "-GGUF"}
     for name, folder in folders.items():
-        target = repo and (repo + ("-lora" if name == "adapter" else ""))
+        target = repo and (repo + suffixes[name])
         plan = push(folder, target, dry_run=not args.push)
         size = sum(f["bytes"] for f in plan["files"]) / 2**20
         where = plan.get("url") or f"dry run (would upload to {target or 'no repo id set'})"
@@ -169,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument("--json", action="store_true")
     recommend.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
     recommend.add_argument("--dataset")
+    recommend.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
     recommend.set_defaults(func=cmd_recommend)
 
     evaluate = commands.add_parser("evaluate", help="Recall/NDCG/HR@8 and answer metrics, model vs baselines")
@@ -180,12 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", help="also write the table to this JSON file")
     evaluate.add_argument("--adapter")
     evaluate.add_argument("--dataset")
+    evaluate.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     export = commands.add_parser("export", help="merge the adapter; push adapter and merged model (or dry run)")
     export.add_argument("--output", default="outputs/export", help="folder for adapter/ and merged/")
     export.add_argument("--repo-id", help="Hub repo (PELLICULUM_HUB_MODEL_ID); the adapter goes to <repo>-lora")
     export.add_argument("--push", action="store_true", help="really upload (needs HF_TOKEN and network)")
+    export.add_argument("--gguf", default="F16", choices=["F16", "Q8_0", "F32", "none"],
+                        help="also a GGUF of the merged model for llama.cpp (to <repo>-GGUF)")
     export.add_argument("--adapter")
     export.set_defaults(func=cmd_export)
 
@@ -194,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
     serve.add_argument("--dataset")
+    serve.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -47,8 +47,14 @@ class Settings(BaseSettings):
         "Films constrained decoding may return: 'recommended' (films that appear in training answers) "
         "or 'catalogue' (every film)."))
     # --- inference and service
+    backend: str = Field("llama.cpp", pattern="^(transformers|llama.cpp)$", description=(
+        "Answering engine: 'llama.cpp' (the merged model as a Q8_0 GGUF, exported once to cache_dir; fast on CPU) "
+        "or 'transformers' (the reference; batched, any device)."))
+    threads: int | None = Field(None, ge=1, le=256, description="CPU threads of the llama.cpp backend (default: all).")
+    gguf_type: str = Field("F16", pattern="^(F16|Q8_0|F32)$", description=(
+        "Weights of the llama.cpp backend: F16 (default; same titles as the reference), Q8_0 (faster, drifts more)."))
     inference_dtype: str = Field("float32", pattern="^(float32|bfloat16)$",
-                                 description="Weights dtype for answering (bfloat16: faster on AVX512-BF16/AMX CPUs).")
+                                 description="transformers backend weights (bfloat16: faster on AVX512-BF16/AMX CPUs).")
     answer_cache_dir: Path | None = Field(None, description="On-disk answer cache (default: <cache_dir>/answers).")
     max_message_chars: int = Field(500, ge=10, le=10_000, description="Longest accepted title or chat message.")
     max_body_bytes: int = Field(16_384, ge=256, description="Largest accepted request body (413 above).")

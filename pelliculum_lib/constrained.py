@@ -15,8 +15,10 @@ only the end of turn remains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from transformers import PreTrainedTokenizerBase
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 CONTINUE, STOP = 0, 1  # a title followed by more titles, or the last title
 

@@ -90,6 +90,18 @@ def adapter_folder(output_dir: str | Path, settings: Settings | None = None, ada
     return output_dir
 
 
+def gguf_folder(output_dir: str | Path, settings: Settings | None = None, qtype: str = "F16",
+                adapter: str | Path | None = None) -> Path:
+    """The merged model as a GGUF for llama.cpp, with a model card: the ``<repo>-GGUF`` upload."""
+    from .llamacpp import export_gguf
+
+    settings = settings or get_settings()
+    output_dir = Path(output_dir)
+    gguf = export_gguf(output_dir / f"pelliculum-smollm2-135m.{qtype}.gguf", settings, adapter, qtype)
+    (output_dir / "README.md").write_text(model_card(settings, library="gguf"))
+    return gguf
+
+
 def parity(reference, merged, tokenizer, titles: list[str], settings: Settings | None = None) -> dict:
     """Greedy answers of two models on the same prompts: the share that are identical."""
     from .generation import suggest
@@ -120,11 +132,11 @@ def push(folder: str | Path, repo_id: str | None, dry_run: bool = True, token: s
     return {**plan, "dry_run": False, "url": f"https://huggingface.co/{repo_id}"}
 
 
-def write_report(reports_dir: str | Path, check: dict, plans: dict) -> Path:
-    """``export.json``: the parity summary and what each upload holds (the folder is created if needed)."""
+def write_report(reports_dir: str | Path, checks: dict[str, dict], plans: dict) -> Path:
+    """``export.json``: each parity summary (by exported model) and what each upload holds."""
     reports = Path(reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / "export.json"
-    summary = {k: v for k, v in check.items() if k != "differences"}
-    path.write_text(json.dumps({"parity": summary, "uploads": plans}, indent=1))
+    parity_summary = {name: {k: v for k, v in check.items() if k != "differences"} for name, check in checks.items()}
+    path.write_text(json.dumps({"parity": parity_summary, "uploads": plans}, indent=1))
     return path

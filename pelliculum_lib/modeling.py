@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib.util
 import logging
 from pathlib import Path
-
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from .config import OFFLINE_BASE_MODEL, Settings, get_settings
+
+if TYPE_CHECKING:  # torch and transformers load lazily: the llama.cpp service starts without them
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def dequantised_base_dir(settings: Settings | None = None) -> Path:
     target = settings.cache_dir / "smollm2-135m-instruct"
     if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
         return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     gguf = offline_gguf_path()
     log.info("De-quantising %s to %s (once, ~20 s)", gguf.name, target)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
@@ -77,6 +81,8 @@ def resolve_base_model(settings: Settings | None = None) -> str:
 
 def load_tokenizer(settings: Settings | None = None) -> PreTrainedTokenizerBase:
     """The base tokenizer, padding with a token distinct from the end-of-turn token."""
+    from transformers import AutoTokenizer
+
     tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(settings))
     tokenizer.pad_token = PAD_TOKEN
     tokenizer.padding_side = "left"
@@ -86,6 +92,9 @@ def load_tokenizer(settings: Settings | None = None) -> PreTrainedTokenizerBase:
 def load_base_model(settings: Settings | None = None, load_in_4bit: bool = False,
                     tokenizer: PreTrainedTokenizerBase | None = None) -> PreTrainedModel:
     """The base causal LM; ``load_in_4bit`` (QLoRA) needs CUDA and bitsandbytes."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
     tokenizer = tokenizer or load_tokenizer(settings)
     kwargs: dict = {"dtype": torch.float32}
     if load_in_4bit:

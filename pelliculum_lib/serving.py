@@ -109,7 +109,7 @@ def model_fingerprint(settings: Settings) -> str:
         stat = weights.stat()
         digest.update(f"{stat.st_size}-{stat.st_mtime_ns}".encode())
     digest.update(f"{settings.base_model}|{settings.max_titles}|{settings.max_new_tokens}|{settings.candidates}|"
-                  f"{settings.system_prompt}".encode())
+                  f"{settings.system_prompt}|{settings.backend}|{settings.inference_dtype}|{settings.gguf_type}".encode())
     return digest.hexdigest()[:12]
 
 

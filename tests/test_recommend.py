@@ -60,7 +60,7 @@ def test_bf16_backend_matches_the_fp32_reference(settings, sample_catalogue):
     titles = sample_catalogue.movies[sample_catalogue.movies["recommendations"].notna()]["label"].head(8).tolist()
     answers = {}
     for dtype in ("float32", "bfloat16"):
-        config = Settings(**{**settings.model_dump(), "inference_dtype": dtype})
+        config = Settings(**{**settings.model_dump(), "backend": "transformers", "inference_dtype": dtype})
         recommender = Recommender.load(config, catalogue=sample_catalogue)
         ids = sample_catalogue.labels.reset_index().set_index("label")["id"]
         answers[dtype] = [films for films, _ in recommender.answer_films([int(ids[t]) for t in titles])]
