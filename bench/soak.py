@@ -1,6 +1,6 @@
 """Soak test: concurrent clients against a real running service on loopback.
 
-    python bench/soak.py [--clients 8] [--seconds 180] [--films 60]
+    python bench/soak.py [--clients 8] [--seconds 180] [--films 200]
 
 Each client loops over POST /recommend/ and POST /chat, mixing distinct films (first answers)
 and repeated ones (cached answers), for a fixed time. Reports requests, errors, latency
@@ -16,6 +16,7 @@ import json
 import platform
 import random
 import statistics
+import tempfile
 import threading
 import time
 
@@ -57,10 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=180)
-    parser.add_argument("--films", type=int, default=60)
+    parser.add_argument("--films", type=int, default=200)
     args = parser.parse_args()
     films = pick_films(args.films)
-    with serve({"PELLICULUM_RATE_LIMIT_PER_MINUTE": "0"}) as (url, process, ready):
+    with tempfile.TemporaryDirectory() as answers, serve({"PELLICULUM_RATE_LIMIT_PER_MINUTE": "0",
+                                                         "PELLICULUM_ANSWER_CACHE_DIR": answers}) \
+            as (url, process, ready):  # an empty answer cache: distinct films really run the model
         rss_start = rss_mib(process.pid)
         results: list[dict] = []
         lock = threading.Lock()
@@ -77,6 +80,8 @@ def main() -> None:
     latencies = np.array([r["seconds"] for r in results])
     errors = [r for r in results if not r["ok"]]
     summary = {
+        "backend": f"{get_settings().backend} ({get_settings().gguf_type})" if get_settings().backend == "llama.cpp"
+        else f"transformers ({get_settings().inference_dtype})",
         "clients": args.clients, "seconds": args.seconds, "distinct_films": len(films), "requests": len(results),
         "errors": len(errors), "error_statuses": sorted({str(r["status"]) for r in errors}),
         "requests_per_second": round(len(results) / args.seconds, 2),

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import PHASES, Settings, TrainConfig
 
 log = logging.getLogger("pelliculum")
 
@@ -138,9 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--dataset", help="Hub id or local .parquet/.csv/save_to_disk folder (PELLICULUM_DATASET)")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(func=cmd_data_stats)
-
-    from .phases import PHASES
-    from .training import TrainConfig
 
     d = TrainConfig()
     train = commands.add_parser("train", help="LoRA fine-tuning of one phase (TRL SFTTrainer)")

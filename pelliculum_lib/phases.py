@@ -21,12 +21,10 @@ import datasets
 import numpy as np
 import pandas as pd
 
-from .config import Settings, get_settings
+from .config import PHASES, Phase, Settings, get_settings
 from .data import Catalogue, is_held_out
 from .prompts import NONE_ANSWER, TITLE_SEPARATOR, chat, metadata_prompt, recommendation_prompt
 
-Phase = Literal["1", "2a", "2b", "3"]
-PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")
 Split = Literal["train", "eval", "all"]
 
 

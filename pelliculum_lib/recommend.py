@@ -111,17 +111,17 @@ class Recommender:
         The adapter is merged into the weights (same answers, no LoRA overhead per token); the
         llama.cpp backend reads the merged model from a Q8_0 GGUF exported once to ``cache_dir``.
         """
-        import torch
-
         from .llamacpp import LlamaCppEngine, cached_gguf
-        from .modeling import load_tokenizer
+        from .modeling import load_light_tokenizer
 
         settings = settings or get_settings()
         catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
         adapter = settings.adapter_dir if adapter is None else adapter
         if settings.backend == "llama.cpp":
             engine = LlamaCppEngine(cached_gguf(settings, adapter), threads=settings.threads, seed=settings.seed)
-            return cls(engine, load_tokenizer(settings), catalogue, settings)
+            return cls(engine, load_light_tokenizer(settings), catalogue, settings)
+        import torch
+
         model, tokenizer = load_model(adapter=adapter, settings=settings, merge=True)
         if settings.inference_dtype == "bfloat16":
             model = model.to(torch.bfloat16)

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -24,40 +24,12 @@ from peft import LoraConfig
 from transformers import TrainerCallback
 from trl import SFTConfig, SFTTrainer
 
-from .config import Settings, get_settings
+from .config import Settings, TrainConfig, get_settings
 from .data import Catalogue
 from .modeling import END_OF_TURN, load_base_model, load_tokenizer
-from .phases import Phase, build_phase, to_prompt_completion
+from .phases import build_phase, to_prompt_completion
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainConfig:
-    """Knobs of one training run (CLI flags and notebook parameters map onto these)."""
-
-    phase: Phase = "3"
-    max_steps: int = 1000
-    lora_r: int = 64
-    lora_alpha: int = 128
-    lora_dropout: float = 0.05
-    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
-    batch_size: int = 2
-    grad_accum: int = 4
-    warmup_steps: int = 10
-    learning_rate: float = 2e-4
-    max_length: int = 512
-    logging_steps: int = 10
-    eval_steps: int = 100
-    eval_examples: int = 128
-    save_steps: int = 100
-    train_examples: int | None = None  # a subset, for tests and quick runs
-    load_in_4bit: bool = False
-    report_to: str = "wandb"  # or "none"
-    run_name: str | None = None
-
-    def name(self) -> str:
-        return self.run_name or f"phase{self.phase}-{self.max_steps}steps"
 
 
 class LossHistory(TrainerCallback):

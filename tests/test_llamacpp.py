@@ -74,3 +74,22 @@ def test_fast_backend_answers_only_catalogue_films(settings, sample_catalogue, f
             assert source not in films and set(films) <= candidates
     again = Recommender.load(config, catalogue=sample_catalogue).answer_films(fixed_films[:4], sampling=True)
     assert [f for f, _ in again] == [f for f, _ in results]
+
+
+def test_light_tokenizer_matches_the_transformers_tokenizer(settings, tokenizer):
+    """The torch-free tokenizer of the llama.cpp backend: same prompt text, ids and decoding."""
+    from pelliculum_lib.generation import prompt_text
+    from pelliculum_lib.modeling import END_OF_TURN, LightTokenizer, resolve_base_model
+
+    light = LightTokenizer(resolve_base_model(settings))
+    prompts = ["Suggest movies similar to The Dark Knight\nmovie recommendations:", "Amélie — 🎬 إنسبشن, 'Léon'"]
+    for prompt in prompts:
+        text = prompt_text(light, prompt, settings)
+        assert text == prompt_text(tokenizer, prompt, settings)
+        ids = light(text).input_ids
+        assert ids == tokenizer(text, add_special_tokens=False).input_ids
+        assert light.decode(ids, skip_special_tokens=True) == tokenizer.decode(ids, skip_special_tokens=True)
+    titles = [" Toy Story,", "Se7en", " Amélie"]
+    assert light(titles).input_ids == tokenizer(titles, add_special_tokens=False).input_ids
+    assert light.convert_tokens_to_ids(END_OF_TURN) == tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    assert light.pad_token_id == tokenizer.pad_token_id

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pelliculum_lib.data import Catalogue
 from pelliculum_lib.phases import build_phase, to_prompt_completion
 from pelliculum_lib.prompts import NONE_ANSWER, split_titles
