@@ -43,8 +43,11 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"
 
+# All benchmarks (about 15 minutes), each writing its report under reports/.
 bench: install
 	$(PY) bench/bench_phase_build.py
+	$(PY) bench/bench_latency.py
+	$(PY) bench/soak.py --seconds 180
 
 clean:
 	rm -rf $(VENV) .cache outputs
