@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from .config import HUB_BASE_MODEL, HUB_DATASET, Settings, get_settings
+from .config import HUB_BASE_MODEL, HUB_DATASET, PROJECT_ROOT, Settings, get_settings
 from .modeling import load_model
 
 CARD = """---
@@ -119,7 +119,8 @@ def push(folder: str | Path, repo_id: str | None, dry_run: bool = True, token: s
     """Upload ``folder`` to ``repo_id`` — or, in a dry run (or without token), list what would go."""
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    plan = {"repo_id": repo_id, "folder": str(folder), "dry_run": True,
+    shown = folder.resolve().relative_to(PROJECT_ROOT) if folder.resolve().is_relative_to(PROJECT_ROOT) else folder
+    plan = {"repo_id": repo_id, "folder": str(shown), "dry_run": True,
             "files": [{"path": str(p.relative_to(folder)), "bytes": p.stat().st_size} for p in files]}
     token = token or os.environ.get("HF_TOKEN")
     if dry_run or not token or not repo_id:
