@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import datasets
 import pandas as pd
 from tqdm.auto import tqdm
@@ -78,3 +81,17 @@ def token_lengths(dataset: datasets.Dataset, tokenizer) -> pd.DataFrame:
         rows.append({"prompt_tokens": n_prompt,
                      "answer_tokens": len(tokenizer(full, add_special_tokens=False).input_ids) - n_prompt})
     return pd.DataFrame(rows)
+
+
+def write_stats_report(stats: dict, reports_dir: str | Path, source: str) -> str:
+    """``dataset_stats.md`` (a table of the scalar statistics) and ``dataset_stats.json``; returns the markdown."""
+    rows = [(k, v) for k, v in stats.items() if not isinstance(v, dict)]
+    table = "| statistic | value |\n| --- | --- |\n" + "\n".join(
+        f"| {k} | {v:,} |" if isinstance(v, int) else f"| {k} | {v} |" for k, v in rows)
+    report = (f"# Dataset statistics\n\nSource: `{source}` — written by `notebooks/01_dataset_analysis.ipynb`.\n\n"
+              f"{table}\n\nFigures: `reports/figures/01_*.png`.\n")
+    reports = Path(reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "dataset_stats.md").write_text(report)
+    (reports / "dataset_stats.json").write_text(json.dumps(stats, indent=1))
+    return report

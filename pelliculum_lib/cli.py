@@ -95,21 +95,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import adapter_folder, gguf_folder, merge, push
+    from .export import adapter_folder, gguf_folder, merge, push_all
 
     settings = _settings(args)
     out = Path(args.output)
     folders = {"adapter": adapter_folder(out / "adapter", settings), "merged": merge(out / "merged", settings)}
     if args.gguf != "none":
         folders["gguf"] = gguf_folder(out / "gguf", settings, qtype=args.gguf).parent
-    repo = args.repo_id or settings.hub_model_id
-    suffixes = {"adapter": "-lora", "merged": "", "gguf": "-GGUF"}
-    for name, folder in folders.items():
-        target = repo and (repo + suffixes[name])
-        plan = push(folder, target, dry_run=not args.push)
+    plans = push_all(folders, args.repo_id or settings.hub_model_id, dry_run=not args.push)
+    for name, plan in plans.items():
         size = sum(f["bytes"] for f in plan["files"]) / 2**20
-        where = plan.get("url") or f"dry run (would upload to {target or 'no repo id set'})"
-        print(f"{name}: {folder} ({len(plan['files'])} files, {size:.1f} MiB) -> {where}")
+        where = plan.get("url") or f"dry run (would upload to {plan['repo_id'] or 'no repo id set'})"
+        print(f"{name}: {plan['folder']} ({len(plan['files'])} files, {size:.1f} MiB) -> {where}")
     return 0
 
 

@@ -133,6 +133,16 @@ def push(folder: str | Path, repo_id: str | None, dry_run: bool = True, token: s
     return {**plan, "dry_run": False, "url": f"https://huggingface.co/{repo_id}"}
 
 
+#: Where each upload goes, after the Hub's habits: <repo>-lora, <repo>, <repo>-GGUF.
+HUB_SUFFIXES = {"adapter": "-lora", "merged": "", "gguf": "-GGUF"}
+
+
+def push_all(folders: dict[str, Path], repo_id: str | None, dry_run: bool = True) -> dict[str, dict]:
+    """:func:`push` of each export folder (``adapter``, ``merged``, ``gguf``) to its repo."""
+    return {name: push(folder, repo_id and repo_id + HUB_SUFFIXES[name], dry_run=dry_run)
+            for name, folder in folders.items()}
+
+
 def write_report(reports_dir: str | Path, checks: dict[str, dict], plans: dict) -> Path:
     """``export.json``: each parity summary (by exported model) and what each upload holds."""
     reports = Path(reports_dir)

@@ -3,8 +3,7 @@
 :func:`export_gguf` folds the adapter into the base weights and writes them in Q8_0, taking
 everything else (tokenizer, chat template, hyper-parameters, tensor names) from the base
 model's own GGUF, so llama.cpp sees exactly SmolLM2's vocabulary. F16 keeps the reference's
-titles (measured: 7 of 8 answers identical, all with the same titles); Q8_0 is ~30 % faster but
-drifts (3 of 8 identical). :class:`LlamaCppEngine`
+titles; Q8_0 is a little faster but drifts (``reports/performance.md``, ``tests/test_llamacpp.py``). :class:`LlamaCppEngine`
 decodes one prompt at a time with llama.cpp (``llama-cpp-python``), greedy or with the seed's
 sampling, under the same title-trie constraint as the transformers backend: at each step the
 logits of tokens outside the trie are dropped before choosing.
@@ -12,7 +11,6 @@ logits of tokens outside the trie are dropped before choosing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -23,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import OFFLINE_BASE_MODEL, Settings, get_settings
-from .modeling import ModelSourceError, offline_gguf_path
+from .modeling import ModelSourceError, adapter_fingerprint, offline_gguf_path
 
 log = logging.getLogger(__name__)
 
@@ -97,23 +95,8 @@ def export_gguf(output: str | Path, settings: Settings | None = None, adapter: s
     return output
 
 
-def adapter_fingerprint(settings: Settings, adapter: str | Path | None = None) -> str:
-    """A short hash of the adapter's weights ("base" without adapter): names the cached GGUF."""
-    folder = settings.adapter_dir if adapter is None else adapter
-    if not folder:
-        return "base"
-    weights = Path(folder) / "adapter_model.safetensors"
-    if not weights.is_file():
-        raise ModelSourceError(f"No LoRA adapter at {folder} (adapter_model.safetensors missing).")
-    digest = hashlib.sha256()
-    with weights.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:12]
-
-
 def cached_gguf(settings: Settings | None = None, adapter: str | Path | None = None, qtype: str | None = None) -> Path:
-    """The merged GGUF for the configured adapter, exported on first use (~15 s) and then reused."""
+    """The merged GGUF for the configured adapter, exported on first use and then reused."""
     settings = settings or get_settings()
     qtype = qtype or settings.gguf_type
     path = settings.cache_dir / GGUF_NAME.format(fingerprint=adapter_fingerprint(settings, adapter), qtype=qtype)

@@ -9,8 +9,10 @@ on Colab, with optional 4-bit loading (bitsandbytes, CUDA only) for QLoRA.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,6 +168,28 @@ def load_base_model(settings: Settings | None = None, load_in_4bit: bool = False
     model = AutoModelForCausalLM.from_pretrained(resolve_base_model(settings), **kwargs)
     model.generation_config.pad_token_id = model.config.pad_token_id = tokenizer.pad_token_id
     return model
+
+
+def adapter_fingerprint(settings: Settings, adapter: str | Path | None = None) -> str:
+    """A short hash of the adapter's weights ("base" without adapter): names caches built from it."""
+    folder = settings.adapter_dir if adapter is None else adapter
+    if not folder:
+        return "base"
+    weights = Path(folder) / "adapter_model.safetensors"
+    if not weights.is_file():
+        raise ModelSourceError(f"No LoRA adapter at {folder} (adapter_model.safetensors missing).")
+    stat = weights.stat()
+    return _file_hash(str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    """SHA-256 prefix of a file, read once per (path, size, mtime)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:12]
 
 
 def load_model(adapter: str | Path | None = None, settings: Settings | None = None,

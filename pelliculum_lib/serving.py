@@ -19,6 +19,7 @@ from pathlib import Path
 from .chat import Language, find_film, reply
 from .config import Settings, get_settings
 from .data import Catalogue
+from .modeling import adapter_fingerprint
 from .recommend import Film, Recommender
 from .store import CatalogueStore
 from .titles import Resolution
@@ -103,11 +104,7 @@ class ResponseCache:
 
 def model_fingerprint(settings: Settings) -> str:
     """Changes when the adapter, base model or generation settings change (the cache key's root)."""
-    digest = hashlib.sha256()
-    weights = settings.adapter_dir / "adapter_model.safetensors"
-    if weights.is_file():
-        stat = weights.stat()
-        digest.update(f"{stat.st_size}-{stat.st_mtime_ns}".encode())
+    digest = hashlib.sha256(adapter_fingerprint(settings).encode())
     digest.update(f"{settings.base_model}|{settings.max_titles}|{settings.max_new_tokens}|{settings.candidates}|"
                   f"{settings.system_prompt}|{settings.backend}|{settings.inference_dtype}|{settings.gguf_type}".encode())
     return digest.hexdigest()[:12]
