@@ -1,0 +1,331 @@
+"""Stage 1 of the two-stage recommender: scored candidates for any catalogue film.
+
+Signals, fitted on the recommendation lists of the *fit* sources only (``fit_sources``):
+
+- **graph**: rank-weighted co-occurrence over the full lists (up to 20 films): a film is
+  linked to every source whose list holds it and to the films listed beside it, each link
+  weighted ``1/sqrt(rank + 1)``;
+- **item-kNN**: `implicit`'s BM25 item-item model over the (list x film) matrix;
+- **content**: TF-IDF over overview, tagline, genres, keywords, cast and companies, for the
+  whole catalogue (the films no list mentions get candidates through it);
+- **popularity**: TMDB vote count and how often the lists recommend a film.
+
+A gradient-boosted fusion (scikit-learn's ``HistGradientBoostingClassifier``) learns how to
+weigh them from the fit sources themselves, with K-fold refits of the graph signals so that a
+film's own list never scores its own candidates; a quarter of those queries is also shown
+without any graph signal, so that cold films (no list mentions them) are ranked by content
+and popularity. Everything is deterministic and saved once as an artifact under the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from tqdm.auto import tqdm
+
+from .config import Settings, get_settings
+from .data import Catalogue, is_held_out
+
+log = logging.getLogger(__name__)
+
+RETRIEVER_VERSION = 1
+FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
+            "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
+POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
+
+
+def rank_weight(rank: np.ndarray | int) -> np.ndarray | float:
+    return 1.0 / np.sqrt(np.asarray(rank, dtype=np.float64) + 1.0)
+
+
+def fit_sources(catalogue: Catalogue, split: str, settings: Settings) -> np.ndarray:
+    """Source films whose lists the retriever may use: ``all`` of them, or the ``train`` split only."""
+    sources = catalogue.edges.loc[catalogue.edges["resolved"], "source_id"].unique()
+    if split == "train":
+        sources = sources[~is_held_out(sources, settings.eval_share, settings.seed)]
+    elif split != "all":
+        raise ValueError(f"fit split must be 'all' or 'train', not {split!r}")
+    return np.sort(sources)
+
+
+def _content_text(movies: pd.DataFrame) -> pd.Series:
+    text = movies["title"].fillna("").astype(str)
+    for column in ("overview", "tagline", "genres", "keywords", "credits", "production_companies"):
+        if column in movies:
+            values = movies[column].fillna("").astype(str)
+            if column in ("genres", "keywords", "credits", "production_companies"):
+                # "Tom Hanks-Tim Allen" -> tokens "tom_hanks tim_allen": names stay whole
+                values = values.str.replace(" ", "_").str.replace("-", " ")
+            text = text + " " + values
+    return text
+
+
+@dataclass
+class Graph:
+    """The list-derived signals of one set of fit sources (rows/columns are catalogue rows)."""
+
+    links: sp.csr_matrix  # graph score between films
+    listed_in: sp.csr_matrix  # [film, source] = rank weight of film in source's list
+    own: sp.csr_matrix  # [source, film] = rank weight of film in source's own list
+    bm25: sp.csr_matrix  # item-item similarity
+    frequency: np.ndarray  # lists that recommend each film
+    popular: np.ndarray  # rows of the most recommended films, most first
+
+    def cold(self) -> "Graph":
+        """The same popularity with no links: how a film that no list mentions is seen."""
+        empty = sp.csr_matrix(self.links.shape)
+        return Graph(empty, empty, empty, empty, self.frequency, self.popular)
+
+    @classmethod
+    def fit(cls, edges: pd.DataFrame, n: int, bm25_neighbours: int = 100) -> "Graph":
+        """``edges``: ``source_row, rank, rec_row`` of the fit lists (full lists, ranks from 0)."""
+        from implicit.nearest_neighbours import BM25Recommender
+
+        weight = rank_weight(edges["rank"].to_numpy())
+        src, rec = edges["source_row"].to_numpy(), edges["rec_row"].to_numpy()
+        listed_in = sp.csr_matrix((weight, (rec, src)), shape=(n, n))
+        own = listed_in.T.tocsr()
+        # Films listed together: W W^T over (film x list) weights, diagonal removed.
+        lists, list_index = np.unique(src, return_inverse=True)
+        member = sp.csr_matrix((weight, (rec, list_index)), shape=(n, len(lists)))
+        together = (member @ member.T).tolil()
+        together.setdiag(0)
+        links = (together.tocsr() + 2.0 * listed_in)
+        links.eliminate_zeros()
+        rows = np.concatenate([list_index, np.arange(len(lists))])
+        cols = np.concatenate([rec, lists])
+        user_items = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), n))
+        model = BM25Recommender(K=bm25_neighbours)
+        with warnings.catch_warnings():  # implicit converts its own BM25 weights (COO) to CSR and says so
+            warnings.simplefilter("ignore")
+            model.fit(user_items, show_progress=False)
+        bm25 = model.similarity.tocsr()
+        bm25.setdiag(0)
+        bm25.eliminate_zeros()
+        frequency = np.bincount(rec, minlength=n).astype(np.float64)
+        popular = np.lexsort((np.arange(n), -frequency))[:POOL["popular"]]
+        return cls(links.tocsr(), listed_in, own, bm25, frequency, popular)
+
+
+def _top(row: sp.csr_matrix, k: int) -> np.ndarray:
+    if row.nnz == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort((row.indices, -row.data))[:k]
+    return row.indices[order]
+
+
+def _value(row: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
+    lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
+    return np.array([lookup.get(c, 0.0) for c in columns.tolist()])
+
+
+class Retriever:
+    """Scored candidates for any catalogue film (see the module docstring)."""
+
+    def __init__(self, ids: np.ndarray, graph: Graph, text: sp.csr_matrix, genres: sp.csr_matrix,
+                 years: np.ndarray, votes: np.ndarray, ratings: np.ndarray, fusion, fit_split: str,
+                 edges: pd.DataFrame):
+        self.ids, self.graph, self.text, self.genres = ids, graph, text, genres
+        self.years, self.votes, self.ratings, self.fusion = years, votes, ratings, fusion
+        self.fit_split, self.edges = fit_split, edges
+        self.fit_sources = np.sort(edges["source_id"].unique())
+        self.row = {int(f): i for i, f in enumerate(ids)}
+
+    # -- fitting --------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, catalogue: Catalogue, split: str = "train", settings: Settings | None = None,
+            folds: int = 5, progress: bool = True) -> "Retriever":
+        settings = settings or get_settings()
+        movies = catalogue.movies
+        ids = movies["id"].to_numpy()
+        n = len(ids)
+        row = pd.Series(np.arange(n), index=ids)
+        sources = fit_sources(catalogue, split, settings)
+        edges = _edges(catalogue, row, sources)
+        text = normalize(TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
+                                         dtype=np.float32).fit_transform(_content_text(movies))).tocsr()
+        genre_lists = movies["genres"].fillna("").astype(str).str.split("-")
+        genres = _one_hot(genre_lists)
+        years = movies["year"].astype("float64").to_numpy()
+        votes = np.log1p(movies["vote_count"].to_numpy(dtype=np.float64))
+        ratings = movies["vote_average"].to_numpy(dtype=np.float64)
+        retriever = cls(ids, Graph.fit(edges, n), text, genres, years, votes, ratings, None, split, edges)
+        retriever.fusion = retriever._fit_fusion(catalogue, edges, sources, folds, settings.seed, progress)
+        return retriever
+
+    def _fit_fusion(self, catalogue: Catalogue, edges: pd.DataFrame, sources: np.ndarray, folds: int, seed: int,
+                    progress: bool) -> HistGradientBoostingClassifier | None:
+        """Learn the fusion on the fit sources, each scored by a graph refitted without its fold."""
+        references = catalogue.resolved_recommendations(8).groupby("source_id")["rec_id"].apply(list)
+        fold = _fold(sources, folds, seed)
+        cold = _fold(sources, 4, seed + 1) == 0  # a quarter of queries is also shown as cold
+        features, labels = [], []
+        for k in tqdm(range(folds), desc="retriever folds", disable=not progress):
+            kept = edges[~edges["source_id"].isin(sources[fold == k])]
+            graph = Graph.fit(kept, len(self.ids))
+            for source, as_cold in zip(sources[fold == k], cold[fold == k]):
+                query = self.row[int(source)]
+                relevant = {self.row[f] for f in references.get(source, []) if f in self.row}
+                for graph_used in (graph, graph.cold()) if as_cold else (graph,):
+                    pool = self._pool(query, graph_used)
+                    if len(pool) == 0:
+                        continue
+                    features.append(self._features(query, pool, graph_used))
+                    labels.append(np.isin(pool, list(relevant)))
+        if not features:
+            return None
+        X, y = np.vstack(features), np.concatenate(labels)
+        if y.all() or not y.any():
+            return None
+        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
+                                               random_state=seed, early_stopping=False)
+        return model.fit(X, y)
+
+    def without(self, sources: np.ndarray) -> "Retriever":
+        """The same retriever with its graph refitted without the lists of ``sources``."""
+        kept = self.edges[~self.edges["source_id"].isin(np.asarray(sources))]
+        copy = Retriever.__new__(Retriever)
+        copy.__dict__.update(self.__dict__)
+        copy.graph, copy.edges = Graph.fit(kept, len(self.ids)), kept
+        copy.fit_sources = np.sort(kept["source_id"].unique())
+        return copy
+
+    # -- candidates -----------------------------------------------------------------------
+    def _pool(self, query: int, graph: Graph) -> np.ndarray:
+        parts = [_top(graph.links[query], POOL["graph"]), _top(graph.bm25[query], POOL["bm25"]),
+                 self._content_top(query, POOL["content"]), graph.popular]
+        pool = np.array(list(dict.fromkeys(np.concatenate(parts).tolist())), dtype=np.int64)
+        return pool[pool != query]
+
+    def _content_top(self, query: int, k: int) -> np.ndarray:
+        if self.text[query].nnz == 0:
+            return np.empty(0, dtype=np.int64)
+        scores = (self.text @ self.text[query].T).toarray().ravel()
+        scores[query] = -1.0
+        top = np.argpartition(-scores, k)[:k]
+        return top[np.lexsort((top, -scores[top]))]
+
+    def _features(self, query: int, pool: np.ndarray, graph: Graph) -> np.ndarray:
+        n = len(pool)
+        links = graph.links[query]
+        graph_score = _value(links, pool)
+        share = graph_score / (links.data.sum() or 1.0)
+        lists_query = _value(graph.listed_in[query], pool)  # the candidate's own list holds the query
+        bm25 = _value(graph.bm25[query], pool)
+        degree, in_lists = math.log1p(links.nnz), float(graph.listed_in[query].nnz)
+        content = (self.text[pool] @ self.text[query].T).toarray().ravel()
+        g_query, g_pool = self.genres[query], self.genres[pool]
+        common = (g_pool @ g_query.T).toarray().ravel()
+        union = g_pool.getnnz(axis=1) + g_query.nnz - common
+        jaccard = np.divide(common, union, out=np.zeros(n), where=union > 0)
+        return np.column_stack([graph_score, share, lists_query, bm25, content, jaccard,
+                                np.abs(self.years[pool] - self.years[query]), np.log1p(graph.frequency[pool]),
+                                self.votes[pool], self.ratings[pool], np.full(n, degree), np.full(n, in_lists)])
+
+    def candidates(self, film_id: int, k: int = 20, use_own_list: bool = True) -> list[tuple[int, float]]:
+        """The ``k`` best candidates ``(film id, score)`` for ``film_id``, best first, the film excluded.
+
+        A film whose own list was fitted (``fit_split='all'``, a source film) gets its own
+        list first (the dataset's answer), then the fused candidates.
+        """
+        query = self.row.get(int(film_id))
+        if query is None:
+            return []
+        pool = self._pool(query, self.graph)
+        if len(pool) == 0:
+            return []
+        if self.fusion is not None:
+            scores = self.fusion.predict_proba(self._features(query, pool, self.graph))[:, 1]
+        else:
+            scores = _value(self.graph.links[query], pool)
+        own = self.graph.own[query]
+        if use_own_list and own.nnz:
+            scores = scores + 1.0 + _value(own, pool)  # own-list films first, in list order
+            missing = np.setdiff1d(own.indices, pool)
+            pool = np.concatenate([pool, missing])
+            scores = np.concatenate([scores, 1.0 + _value(own, missing) + 0.5])
+        order = np.lexsort((pool, -scores))[:k]
+        return [(int(self.ids[pool[i]]), float(scores[i])) for i in order]
+
+    def graph_top(self, film_id: int, k: int = 8) -> list[int]:
+        """The ``k`` films with the strongest graph links alone (an ablation: no fusion, no content)."""
+        query = self.row.get(int(film_id))
+        return [] if query is None else [int(self.ids[i]) for i in _top(self.graph.links[query], k)]
+
+    # -- artifact -------------------------------------------------------------------------
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        return path
+
+    @staticmethod
+    def load(path: Path) -> "Retriever":
+        with Path(path).open("rb") as handle:
+            return pickle.load(handle)
+
+
+def _edges(catalogue: Catalogue, row: pd.Series, sources: np.ndarray) -> pd.DataFrame:
+    edges = catalogue.resolved_recommendations()
+    edges = edges[edges["source_id"].isin(sources)]
+    return pd.DataFrame({"source_id": edges["source_id"].to_numpy(), "rank": edges["rank"].to_numpy(),
+                         "source_row": row.reindex(edges["source_id"]).to_numpy(),
+                         "rec_row": row.reindex(edges["rec_id"]).to_numpy()})
+
+
+def _one_hot(lists: pd.Series) -> sp.csr_matrix:
+    vocabulary: dict[str, int] = {}
+    rows, cols = [], []
+    for i, items in enumerate(lists):
+        for item in items:
+            if item:
+                rows.append(i)
+                cols.append(vocabulary.setdefault(item, len(vocabulary)))
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), max(1, len(vocabulary))))
+
+
+def _fold(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """A deterministic fold per film id (hash of id and seed)."""
+    salt = np.uint64(int.from_bytes(hashlib.sha256(f"pelliculum-fold-{seed}".encode()).digest()[:8], "little"))
+    return (pd.util.hash_array(np.asarray(ids, dtype="int64").astype(np.uint64) ^ salt, categorize=False)
+            % np.uint64(folds)).astype(np.int64)
+
+
+def retriever_key(catalogue: Catalogue, split: str, settings: Settings) -> str:
+    edges = catalogue.resolved_recommendations()
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(catalogue.movies[["id", "label"]], index=False).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(edges[["source_id", "rank", "rec_id"]], index=False).to_numpy().tobytes())
+    digest.update(f"{split}|{settings.eval_share}|{settings.seed}|{RETRIEVER_VERSION}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_retriever(catalogue: Catalogue, split: str = "all", settings: Settings | None = None,
+                     progress: bool = False) -> Retriever:
+    """The retriever for ``catalogue`` and fit ``split``, fitted once and saved under the cache."""
+    settings = settings or get_settings()
+    path = settings.cache_dir / "retrieval" / f"retriever-{split}-{retriever_key(catalogue, split, settings)}.pkl"
+    if path.is_file():
+        try:
+            return Retriever.load(path)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
+            log.warning("Refitting the retriever: %s is unreadable (%s)", path, type(error).__name__)
+    log.info("Fitting the retriever on %s lists (once): %s", split, path.name)
+    retriever = Retriever.fit(catalogue, split, settings, progress=progress)
+    retriever.save(path)
+    return retriever
