@@ -17,6 +17,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in {"dataset": getattr(args, "dataset", None),
                                    "base_model": getattr(args, "base_model", None),
                                    "adapter_dir": getattr(args, "adapter", None),
+                                   "ranker_adapter_dir": getattr(args, "ranker_adapter", None),
+                                   "recommender": getattr(args, "recommender", None),
+                                   "recommender_mode": getattr(args, "ranking", None),
+                                   "fit_split": getattr(args, "fit_split", None),
                                    "backend": getattr(args, "backend", None)}.items() if v}
     return Settings(**overrides)
 
@@ -44,11 +48,24 @@ def cmd_train(args: argparse.Namespace) -> int:
                       grad_accum=args.grad_accum, learning_rate=args.learning_rate, lora_r=args.lora_r,
                       lora_alpha=args.lora_alpha, train_examples=args.train_examples,
                       eval_examples=args.eval_examples, eval_steps=args.eval_steps, save_steps=args.save_steps,
-                      report_to=args.report_to, load_in_4bit=args.load_in_4bit, run_name=args.run_name)
+                      report_to=args.report_to, load_in_4bit=args.load_in_4bit, run_name=args.run_name,
+                      target_modules=args.target_modules.split(","))
     result = train(cfg, settings=settings, output_dir=args.output_dir, adapter_dir=args.adapter_dir,
-                   resume=args.resume)
+                   resume=args.resume, data_dir=Path(args.data) if args.data else None)
     print(json.dumps({k: v for k, v in result.summary.items() if k != "config"}, indent=1))
     print(f"adapter saved to {result.adapter_dir}")
+    return 0
+
+
+def cmd_phase4_data(args: argparse.Namespace) -> int:
+    from .data import Catalogue
+    from .ranker import phase4_splits
+
+    settings = _settings(args)
+    splits = phase4_splits(Catalogue.load(settings=settings), settings, k=args.candidates, progress=True)
+    for name, dataset in splits.items():
+        dataset.save_to_disk(str(Path(args.output) / name))
+        print(f"{name}: {dataset.num_rows} films -> {Path(args.output) / name}")
     return 0
 
 
@@ -155,9 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-dir", help="checkpoints (default outputs/<run-name>)")
     train.add_argument("--adapter-dir", help="where the final adapter goes (default <output-dir>/adapter)")
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    train.add_argument("--target-modules", default=",".join(d.target_modules),
+                       help="LoRA targets, comma-separated, or 'all-linear'")
+    train.add_argument("--data", help="train on datasets saved by `pelliculum phase4-data` (train/, validation/)")
     train.add_argument("--dataset")
     train.add_argument("--base-model")
     train.set_defaults(func=cmd_train)
+
+    phase4 = commands.add_parser("phase4-data", help="save the phase-4 ranker datasets (train/validation/eval)")
+    phase4.add_argument("--output", default="outputs/phase4-data")
+    phase4.add_argument("--candidates", type=int, default=d.candidates, help="retrieved candidates per prompt")
+    phase4.add_argument("--dataset")
+    phase4.set_defaults(func=cmd_phase4_data)
 
     recommend = commands.add_parser("recommend", help="films similar to a title (the fine-tuned model)")
     recommend.add_argument("title")
@@ -194,7 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
+    serve.add_argument("--recommender", choices=["two-stage", "phase3"], help="what answers (PELLICULUM_RECOMMENDER)")
+    serve.add_argument("--ranking", choices=["two-stage", "llm", "generate", "retriever"],
+                       help="two-stage ordering (PELLICULUM_RECOMMENDER_MODE)")
+    serve.add_argument("--fit-split", choices=["all", "train"],
+                       help="lists the retriever is fitted on (PELLICULUM_FIT_SPLIT; 'train' for honest held-out checks)")
+    serve.add_argument("--ranker-adapter", help="phase-4 ranker adapter folder (PELLICULUM_RANKER_ADAPTER_DIR)")
+    serve.add_argument("--adapter", help="phase-3 LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
     serve.add_argument("--dataset")
     serve.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
     serve.set_defaults(func=cmd_serve)

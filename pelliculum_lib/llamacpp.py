@@ -125,6 +125,14 @@ class LlamaCppEngine:
     def _logits(self) -> np.ndarray:
         return np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
 
+    def last_logits(self, prompt: list[int]) -> np.ndarray:
+        """Next-token logits after ``prompt`` (one forward pass)."""
+        if len(prompt) > self.n_ctx:
+            raise ValueError(f"Prompt of {len(prompt)} tokens exceeds n_ctx={self.n_ctx}.")
+        self.llm.reset()
+        self.llm.eval(prompt)
+        return self._logits().copy()
+
     def generate(self, prompt: list[int], max_new_tokens: int, end: int,
                  allowed: Callable[[list[int]], list[int]] | None = None, sampling: dict | None = None,
                  deadline: float | None = None) -> tuple[list[int], bool]:

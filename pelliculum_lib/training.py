@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import datasets
 import torch
 from peft import LoraConfig
 from transformers import TrainerCallback
@@ -53,8 +54,28 @@ class TrainResult:
 
 
 def lora_config(cfg: TrainConfig) -> LoraConfig:
+    targets = "all-linear" if list(cfg.target_modules) == ["all-linear"] else list(cfg.target_modules)
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM")
+                      target_modules=targets, bias="none", task_type="CAUSAL_LM")
+
+
+def phase_data(cfg: TrainConfig, catalogue: Catalogue | None, settings: Settings,
+               data_dir: Path | None = None) -> tuple[datasets.Dataset, datasets.Dataset]:
+    """Training and evaluation-loss datasets of ``cfg.phase``.
+
+    Phase 4 evaluates its loss on the validation tenth of the training films (never on held-out
+    films); ``data_dir`` reads datasets saved by ``pelliculum phase4-data`` (``train/``, ``validation/``).
+    """
+    if data_dir is not None:
+        return datasets.load_from_disk(str(Path(data_dir) / "train")), \
+            datasets.load_from_disk(str(Path(data_dir) / "validation"))
+    if cfg.phase == "4":
+        from .ranker import phase4_splits
+
+        splits = phase4_splits(catalogue, settings, k=cfg.candidates)
+        return splits["train"], splits["validation"]
+    return (build_phase(catalogue, cfg.phase, split="train", settings=settings),
+            build_phase(catalogue, cfg.phase, split="eval", settings=settings))
 
 
 def sft_config(cfg: TrainConfig, output_dir: Path, settings: Settings, has_eval: bool) -> SFTConfig:
@@ -108,10 +129,9 @@ def check_end_of_turn_labels(trainer: SFTTrainer, rows: int = 8) -> None:
             raise RuntimeError("Training labels do not contain the end-of-turn token: the model would never stop.")
 
 
-def build_trainer(cfg: TrainConfig, catalogue: Catalogue, settings: Settings,
-                  output_dir: Path) -> tuple[SFTTrainer, LossHistory]:
-    train = build_phase(catalogue, cfg.phase, split="train", settings=settings)
-    evaluation = build_phase(catalogue, cfg.phase, split="eval", settings=settings)
+def build_trainer(cfg: TrainConfig, catalogue: Catalogue | None, settings: Settings,
+                  output_dir: Path, data_dir: Path | None = None) -> tuple[SFTTrainer, LossHistory]:
+    train, evaluation = phase_data(cfg, catalogue, settings, data_dir)
     train = train.shuffle(seed=settings.seed)
     if cfg.train_examples:
         train = train.select(range(min(cfg.train_examples, len(train))))
@@ -142,19 +162,22 @@ def save_adapter(model, adapter_dir: Path, dtype: torch.dtype = torch.float16) -
 
 
 def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settings | None = None,
-          output_dir: Path | None = None, adapter_dir: Path | None = None, resume: bool = False) -> TrainResult:
+          output_dir: Path | None = None, adapter_dir: Path | None = None, resume: bool = False,
+          data_dir: Path | None = None) -> TrainResult:
     """Run one LoRA training; save the adapter, the loss curve and a run summary.
 
-    ``resume`` continues from the last checkpoint in ``output_dir`` if there is one.
+    ``resume`` continues from the last checkpoint in ``output_dir`` if there is one;
+    ``data_dir`` trains on saved datasets instead of building them (no catalogue needed).
     """
     from .plots import plot_loss_curve
 
     settings = settings or get_settings()
-    catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
+    if catalogue is None and data_dir is None:
+        catalogue = Catalogue.load(settings=settings)
     output_dir = Path(output_dir or settings.output_dir / cfg.name())
     adapter_dir = Path(adapter_dir or output_dir / "adapter")
     torch.manual_seed(settings.seed)
-    trainer, history = build_trainer(cfg, catalogue, settings, output_dir)
+    trainer, history = build_trainer(cfg, catalogue, settings, output_dir, data_dir)
     has_checkpoint = resume and any(output_dir.glob("checkpoint-*"))
     started = time.perf_counter()
     outcome = trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
@@ -178,7 +201,7 @@ def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settin
         "final_loss": train_losses[-1] if train_losses else None,
         "final_eval_loss": eval_losses[-1] if eval_losses else None,
         "train_loss_mean": float(outcome.training_loss),
-        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "resumed": has_checkpoint,
     }
     (output_dir / "history.json").write_text(json.dumps(history.records, indent=1))
