@@ -135,7 +135,10 @@ class TitleConstraint:
     # -- allowed tokens ----------------------------------------------------------------
     def _open(self, node: Node, path: list[int], position: int, excluded: set[int], titles: int) -> list[int]:
         """Children of ``node`` under which at least one allowed title ending remains."""
-        can_continue = titles + 1 < self.max_titles
+        # A title may end with its comma only if another title can follow: fewer than max_titles so
+        # far, and at least one other film still available (not used, not excluded).
+        remaining = self.trie.films - sum(1 for f in excluded if f in self.trie.paths)
+        can_continue = titles + 1 < self.max_titles and remaining > 1
         allowed = []
         blocked = [self.trie.paths[f][position] for f in excluded if f in self.trie.paths]
         for token, child in node.children.items():
