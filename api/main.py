@@ -89,9 +89,14 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
     @app.get("/health", response_model=Health)
     def health(service: RecommendationService = Depends(get_service)) -> Health:
         s = service.settings
-        adapter = s.adapter_dir if (s.adapter_dir / "adapter_config.json").is_file() else None
+        two_stage = s.recommender == "two-stage"
+        folder = (s.ranker_adapter_dir if two_stage and s.recommender_mode != "retriever" else
+                  None if two_stage else s.adapter_dir)
+        adapter = folder if folder is not None and (folder / "adapter_config.json").is_file() else None
         return Health(status="ok", version=app.version, dataset=s.dataset, base_model=s.base_model,
-                      adapter=str(adapter) if adapter else None, backend=s.backend, catalogue_films=service.store.size,
+                      adapter=str(adapter) if adapter else None, recommender=s.recommender,
+                      ranking=s.recommender_mode if two_stage else None, fit_split=s.fit_split if two_stage else None,
+                      backend=s.backend, catalogue_films=service.store.size,
                       candidate_films=len(service.recommender.candidates), tmdb=service.tmdb is not None)
 
     @app.post("/recommend/", response_model=RecommendResponse,

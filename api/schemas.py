@@ -100,6 +100,9 @@ class Health(BaseModel):
     dataset: str
     base_model: str
     adapter: str | None
+    recommender: str = Field(description="two-stage (retriever + fine-tuned ranker) or phase3 (title generation)")
+    ranking: str | None = Field(None, description="two-stage ordering: two-stage, llm, generate or retriever")
+    fit_split: str | None = Field(None, description="lists the retriever was fitted on: all or train")
     backend: str
     catalogue_films: int
     candidate_films: int

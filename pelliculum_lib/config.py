@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     recommender: str = Field("two-stage", pattern="^(two-stage|phase3)$", description=(
         "What answers requests: 'two-stage' (retriever + the fine-tuned ranker, default) or 'phase3' "
         "(the seed-faithful model generating titles under the catalogue trie)."))
-    recommender_mode: str = Field("two-stage", pattern="^(two-stage|llm|generate|retriever)$", description=(
-        "How the two-stage recommender orders candidates: 'two-stage' (ranker scores + retriever prior), "
-        "'llm' (ranker scores alone), 'generate' (constrained letter generation), 'retriever' (no model)."))
+    recommender_mode: str = Field("retriever", pattern="^(two-stage|llm|generate|retriever)$", description=(
+        "How the two-stage recommender orders candidates: 'retriever' (default: the fine-tuned ranker changed "
+        "no held-out list at its validated weight, notebook 07), 'two-stage' (ranker scores + retriever prior), "
+        "'llm' (ranker scores alone), 'generate' (constrained letter generation)."))
     ranker_adapter_dir: Path = Field(Path("models/pelliculum-ranker"), description="The phase-4 ranker adapter.")
     ranker_candidates: int = Field(20, ge=2, le=20, description="Retrieved candidates the ranker sees.")
     ranker_weight: float = Field(2.0, ge=0.0, description=(

@@ -21,6 +21,8 @@ from .config import Settings, get_settings
 from .data import Catalogue
 from .modeling import adapter_fingerprint
 from .recommend import Film, Recommender
+from .retrieval import RETRIEVER_VERSION
+from .two_stage import TwoStageRecommender
 from .store import CatalogueStore
 from .titles import Resolution
 
@@ -103,15 +105,23 @@ class ResponseCache:
 
 
 def model_fingerprint(settings: Settings) -> str:
-    """Changes when the adapter, base model or generation settings change (the cache key's root)."""
-    digest = hashlib.sha256(adapter_fingerprint(settings).encode())
-    digest.update(f"{settings.base_model}|{settings.max_titles}|{settings.max_new_tokens}|{settings.candidates}|"
-                  f"{settings.system_prompt}|{settings.backend}|{settings.inference_dtype}|{settings.gguf_type}".encode())
+    """Changes when the adapter, base model, recommender or generation settings change (the cache key's root)."""
+    if settings.recommender == "phase3":
+        digest = hashlib.sha256(adapter_fingerprint(settings).encode())
+        digest.update(f"{settings.candidates}|{settings.max_new_tokens}".encode())
+    else:
+        ranker = "none" if settings.recommender_mode == "retriever" else \
+            adapter_fingerprint(settings, settings.ranker_adapter_dir)
+        digest = hashlib.sha256(ranker.encode())
+        digest.update(f"{settings.recommender_mode}|{settings.fit_split}|{settings.ranker_candidates}|"
+                      f"{settings.ranker_weight}|{RETRIEVER_VERSION}".encode())
+    digest.update(f"{settings.recommender}|{settings.base_model}|{settings.max_titles}|{settings.system_prompt}|"
+                  f"{settings.backend}|{settings.inference_dtype}|{settings.gguf_type}".encode())
     return digest.hexdigest()[:12]
 
 
 class RecommendationService:
-    def __init__(self, recommender: Recommender, store: CatalogueStore, settings: Settings,
+    def __init__(self, recommender: Recommender | TwoStageRecommender, store: CatalogueStore, settings: Settings,
                  answers_dir: Path | None = None):
         self.recommender, self.store, self.settings = recommender, store, settings
         self.engine_lock = threading.Lock()  # one generation at a time: the model is not re-entrant
@@ -132,9 +142,13 @@ class RecommendationService:
         started = time.perf_counter()
         catalogue = Catalogue.load(settings=settings)
         store = CatalogueStore.build(catalogue, settings.cache_dir)
-        recommender = Recommender.load(settings, catalogue=catalogue)
-        log.info("Service ready in %.1f s: %d films, %d candidates", time.perf_counter() - started, len(catalogue),
-                 len(recommender.candidates))
+        if settings.recommender == "phase3":
+            recommender = Recommender.load(settings, catalogue=catalogue)
+        else:
+            adapter = "" if settings.recommender_mode == "retriever" else None
+            recommender = TwoStageRecommender.load(settings, catalogue=catalogue, adapter=adapter)
+        log.info("Service ready in %.1f s: %d films, %d candidates, recommender %s", time.perf_counter() - started,
+                 len(catalogue), len(recommender.candidates), settings.recommender)
         return cls(recommender, store, settings, answers_dir)
 
     # -- recommendations --------------------------------------------------------------------

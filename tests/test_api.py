@@ -27,7 +27,9 @@ def popular_title(service):
 def test_health_reports_model_adapter_and_catalogue(client, service):
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["version"]
-    assert body["adapter"] and body["adapter"].endswith("pelliculum-lora")
+    # The default: two stages with the retriever's order (the ranker changed no held-out list, notebook 07).
+    assert body["recommender"] == "two-stage" and body["ranking"] == "retriever" and body["fit_split"] == "all"
+    assert body["adapter"] is None
     assert body["catalogue_films"] == 2300 and body["candidate_films"] == len(service.recommender.candidates)
     assert body["tmdb"] is False  # no TMDB_API_KEY: offline-first
 
