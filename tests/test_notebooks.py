@@ -25,7 +25,7 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
               "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
-              "06_merge_and_push.ipynb"}
+              "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -106,3 +106,20 @@ def test_06_merge_and_push_dry_run(tmp_path):
     assert report["parity"]["merged"]["agreement"] == 1.0 and set(report["uploads"]) == {"adapter", "merged", "gguf"}
     assert scraps["gguf_agreement"] >= 0.5  # llama.cpp F16: greedy text may differ at a rare near-tie
     assert scraps["gguf_files"] == ["README.md", "pelliculum-smollm2-135m.F16.gguf"]
+
+
+@pytest.mark.slow
+def test_07_two_stage_recommender(tmp_path, sample_data):
+    scraps = execute("07_two_stage_recommender.ipynb", tmp_path, dataset=str(sample_data), films=6, train_films=4,
+                     generate_films=2, validation_films=8, sibling_films=5, reports_dir=str(tmp_path / "reports"),
+                     output_dir=str(tmp_path / "outputs"))
+    assert scraps["held_out_films"] == 6
+    for key in ("two_stage_ndcg", "retriever_ndcg", "cooccurrence_ndcg", "candidate_recall_at_k"):
+        assert 0.0 <= scraps[key] <= 1.0
+    assert scraps["chosen_weight"] in {0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, float("inf")}
+    assert 0 <= scraps["sibling_walks"] <= 5
+    assert {"two-stage (retriever + LLM ranker)", "retriever alone", "LLM ranker alone (weight 0)", "cooccurrence",
+            "content", "phase 3 (seed-faithful, title trie)"} <= set(scraps["methods"])
+    report = (tmp_path / "reports" / "two_stage.md").read_text()
+    assert "## Held-out films (all)" in report and "Δndcg@8 vs baseline" in report
+    assert (tmp_path / "reports" / "figures" / "07_candidate_recall.png").is_file()
