@@ -92,10 +92,10 @@ def training_candidates(catalogue: Catalogue, retriever: Retriever, film_ids: Se
                         folds: int = 5, seed: int = 42) -> dict[int, list[int]]:
     """Candidates for films whose lists the retriever was fitted on, built exactly as at inference
     but **without each film's own list**: the graph is refitted without the film's fold."""
-    from .retrieval import _fold
+    from .retrieval import fold_of
 
     film_ids = np.asarray(film_ids, dtype=np.int64)
-    fold = _fold(film_ids, folds, seed)
+    fold = fold_of(film_ids, folds, seed)
     result: dict[int, list[int]] = {}
     for k_fold in range(folds):
         members = film_ids[fold == k_fold]
@@ -230,9 +230,9 @@ def fuse(letter_logprobs: np.ndarray, weight: float) -> np.ndarray:
 
 def validation_films(film_ids: Sequence[int], seed: int) -> np.ndarray:
     """A tenth of the training films, kept out of the ranker's training to choose the fusion weight."""
-    from .retrieval import _fold
+    from .retrieval import fold_of
 
-    return _fold(np.asarray(film_ids, dtype=np.int64), 10, seed + 2) == 0
+    return fold_of(np.asarray(film_ids, dtype=np.int64), 10, seed + 2) == 0
 
 
 def phase4_splits(catalogue: Catalogue, settings: Settings | None = None, k: int = 20, progress: bool = False):

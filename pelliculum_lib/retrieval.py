@@ -169,8 +169,8 @@ class Retriever:
                     progress: bool) -> HistGradientBoostingClassifier | None:
         """Learn the fusion on the fit sources, each scored by a graph refitted without its fold."""
         references = catalogue.resolved_recommendations(8).groupby("source_id")["rec_id"].apply(list)
-        fold = _fold(sources, folds, seed)
-        cold = _fold(sources, 4, seed + 1) == 0  # a quarter of queries is also shown as cold
+        fold = fold_of(sources, folds, seed)
+        cold = fold_of(sources, 4, seed + 1) == 0  # a quarter of queries is also shown as cold
         features, labels = [], []
         for k in tqdm(range(folds), desc="retriever folds", disable=not progress):
             kept = edges[~edges["source_id"].isin(sources[fold == k])]
@@ -299,7 +299,7 @@ def _one_hot(lists: pd.Series) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), max(1, len(vocabulary))))
 
 
-def _fold(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
+def fold_of(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """A deterministic fold per film id (hash of id and seed)."""
     salt = np.uint64(int.from_bytes(hashlib.sha256(f"pelliculum-fold-{seed}".encode()).digest()[:8], "little"))
     return (pd.util.hash_array(np.asarray(ids, dtype="int64").astype(np.uint64) ^ salt, categorize=False)

@@ -16,7 +16,6 @@ It exposes the interface the service uses for the phase-3 :class:`~.recommend.Re
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -101,11 +100,6 @@ class TwoStageRecommender:
         scores = letter_scores(self.model, self.tokenizer, [prompt], self.settings)[0][:len(candidates)]
         weight = 0.0 if mode == "llm" else self.settings.ranker_weight
         return [candidates[i] for i in fuse(scores, weight)][:k]
-
-    def timed(self, film_id: int, mode: str) -> tuple[list[int], float]:
-        started = time.perf_counter()
-        films = self.rank(film_id, mode)
-        return films, time.perf_counter() - started
 
 
 def scored_candidates(recommender: TwoStageRecommender, film_ids: list[int], batch_size: int = 8
