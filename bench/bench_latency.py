@@ -1,10 +1,14 @@
-"""Latency and throughput of the real service on loopback, per backend.
+"""Latency and throughput of the real service on loopback, per configuration.
 
     python bench/bench_latency.py [--films 30] [--warm 50] [--concurrent 8]
-        [--backends llama.cpp:F16 llama.cpp:Q8_0 transformers:float32 transformers:bfloat16]
+        [--backends two-stage@llama.cpp:F16 two-stage/two-stage@llama.cpp:F16 phase3@llama.cpp:F16 ...]
 
-For each backend a fresh `pelliculum serve` is started with an empty answer cache (the GGUF
-of the llama.cpp backend is exported beforehand, as a second start finds it), then measured:
+A configuration is ``recommender[/ranking]@engine[:variant]``: ``two-stage@llama.cpp:F16`` (the
+default service: retrieved candidates in the retriever's order), ``two-stage/two-stage@llama.cpp:F16``
+(the fine-tuned ranker re-orders them), ``phase3@llama.cpp:F16`` (the seed-faithful title
+generator), ``phase3@transformers:float32``...
+For each a fresh `pelliculum serve` is started with an empty answer cache (the GGUF of the
+llama.cpp backend and the retriever are built beforehand, as a second start finds them), then measured:
 time to ready (median of --starts starts); cold answers (distinct films, sequential) p50/p95/max, end to end and
 model-only; warm (repeated) answers; throughput with N concurrent clients over distinct and
 repeated films (errors counted); and how often its titles equal those of the reference
@@ -29,6 +33,7 @@ from live_server import rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data import Catalogue
 from pelliculum_lib.llamacpp import cached_gguf
+from pelliculum_lib.retrieval import cached_retriever
 
 SEED_SECONDS = 8.0
 TARGETS = {"cold_p50_s": 0.8, "cold_p95_s": 1.2, "warm_p50_ms": 5.0, "ready_s": 3.0}
@@ -40,10 +45,13 @@ def percentiles(values: list[float]) -> dict:
 
 
 def backend_env(backend: str) -> dict[str, str]:
-    """``llama.cpp:F16`` or ``transformers:bfloat16`` -> the service's environment."""
-    engine, _, variant = backend.partition(":")
+    """``two-stage/retriever@llama.cpp:F16`` or ``phase3@transformers:bfloat16`` -> the service's environment."""
+    recommender, _, engine_spec = backend.rpartition("@")
+    recommender, _, ranking = (recommender or "phase3").partition("/")
+    engine, _, variant = engine_spec.partition(":")
     key = "PELLICULUM_GGUF_TYPE" if engine == "llama.cpp" else "PELLICULUM_INFERENCE_DTYPE"
-    return {"PELLICULUM_BACKEND": engine, **({key: variant} if variant else {})}
+    return {"PELLICULUM_BACKEND": engine, "PELLICULUM_RECOMMENDER": recommender,
+            **({"PELLICULUM_RECOMMENDER_MODE": ranking} if ranking else {}), **({key: variant} if variant else {})}
 
 
 def measure(backend: str, films: list[str], warm: int, concurrent: int, starts: int = 3) -> dict:
@@ -120,21 +128,28 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=50)
     parser.add_argument("--concurrent", type=int, default=8)
     parser.add_argument("--starts", type=int, default=3, help="service starts per backend (ready_s is their median)")
-    parser.add_argument("--backends", nargs="+",
-                        default=["llama.cpp:F16", "llama.cpp:Q8_0", "transformers:float32", "transformers:bfloat16"])
+    parser.add_argument("--backends", nargs="+", default=["two-stage@llama.cpp:F16", "two-stage/two-stage@llama.cpp:F16",
+                                                          "phase3@llama.cpp:F16"])
+    parser.add_argument("--reference", default=None,
+                        help="configuration whose lists the others are compared with (e.g. phase3@transformers:float32)")
     args = parser.parse_args()
     catalogue = Catalogue.load(settings=get_settings())
     movies = catalogue.movies[catalogue.movies["recommendations"].notna()]
     films = movies["label"].head(400).sample(args.films, random_state=1).tolist()
     settings = get_settings()
-    for backend in args.backends:
-        if backend.startswith("llama.cpp"):
-            cached_gguf(settings, qtype=backend_env(backend).get("PELLICULUM_GGUF_TYPE"))  # the one-off export
+    for backend in args.backends:  # the one-off builds, as a second start finds them
+        env = backend_env(backend)
+        if env["PELLICULUM_RECOMMENDER"] == "two-stage":
+            cached_retriever(catalogue, settings.fit_split, settings)
+        ranking = env.get("PELLICULUM_RECOMMENDER_MODE", settings.recommender_mode)
+        if env["PELLICULUM_BACKEND"] == "llama.cpp" and (env["PELLICULUM_RECOMMENDER"] == "phase3" or ranking != "retriever"):
+            adapter = settings.ranker_adapter_dir if env["PELLICULUM_RECOMMENDER"] == "two-stage" else None
+            cached_gguf(settings, adapter, qtype=env.get("PELLICULUM_GGUF_TYPE"))
     rows, answers = [], {}
     for backend in args.backends:
         row, answers[backend] = measure(backend, films, args.warm, args.concurrent, args.starts)
         rows.append(row)
-    reference = answers.get("transformers:float32")
+    reference = answers.get(args.reference) if args.reference else None
     for row in rows:
         if reference is not None:
             row.update({f"vs_reference_{k}": v for k, v in agreement(answers[row["backend"]], reference).items()})
@@ -148,22 +163,32 @@ def main() -> None:
     best = rows[0]  # the first backend listed: the service default
     verdict = [f"- {name}: target {target}, measured {best[name]} ({'met' if best[name] <= target else 'missed'})"
                for name, target in TARGETS.items()]
+    phase3 = next((r for r in rows if r["backend"].startswith("phase3")), None)
+    speed_line = "" if phase3 is None or phase3 is best else (
+        f"- default cold p50 {best['cold_p50_s']} s vs phase 3 {phase3['cold_p50_s']} s in the same run: "
+        f"{best['cold_p50_s'] / phase3['cold_p50_s']:.2f}x ({'not slower' if best['cold_p50_s'] <= phase3['cold_p50_s'] else 'slower'})")
     (PROJECT_ROOT / "reports" / "performance.md").write_text(f"""# Performance of the service
 
 Written by `bench/bench_latency.py` against real `pelliculum serve` processes on loopback.
 Machine: {machine}. The seed answered in {SEED_SECONDS:.0f} s on average.
 
+Configurations: `recommender[/ranking]@engine[:weights]`; `two-stage` is the default service (retrieved
+candidates in the retriever's order), `two-stage/two-stage` adds the fine-tuned ranker's forward pass,
+`phase3` the seed-faithful title generator.
+All were measured in this one run on this one machine: compare them with each other, not with other
+machines (absolute times differ between our machines by 2x).
+
 Cold = first answer for a film (empty answer cache), sequential; warm = a repeated film (cache);
 concurrent = {args.concurrent} clients sending distinct and repeated films at once. Model time is
-the generation alone; the rest is resolution, the catalogue store and HTTP. `vs_reference_*`:
-share of the cold films whose recommended list (or first title) equals that of transformers
-float32, and the mean Jaccard overlap of the title sets.
+the model alone (generation, or the ranker's forward pass); the rest is resolution, retrieval, the
+catalogue store and HTTP.{f" `vs_reference_*`: agreement of the lists with {args.reference}." if args.reference else ""}
 
 {table}
 
-Targets (issue 6) for the first backend listed ({best['backend']}, the service default):
+Targets (issue 6) for the first configuration listed ({best['backend']}, the service default):
 
 {chr(10).join(verdict)}
+{speed_line}
 """)
     print(json.dumps(report, indent=1))
 
