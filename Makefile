@@ -48,6 +48,7 @@ bench: install
 	$(PY) bench/bench_phase_build.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_heldout_http.py
+	$(PY) bench/bench_sibling_walks.py
 	$(PY) bench/soak.py --seconds 180
 
 clean:

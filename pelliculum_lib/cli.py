@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import PHASES, Settings, TrainConfig
+from .config import TRAIN_PHASES, Settings, TrainConfig
 
 log = logging.getLogger("pelliculum")
 
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = TrainConfig()
     train = commands.add_parser("train", help="LoRA fine-tuning of one phase (TRL SFTTrainer)")
-    train.add_argument("--phase", choices=PHASES, default=d.phase)
+    train.add_argument("--phase", choices=TRAIN_PHASES, default=d.phase)
     train.add_argument("--max-steps", type=int, default=d.max_steps)
     train.add_argument("--batch-size", type=int, default=d.batch_size)
     train.add_argument("--grad-accum", type=int, default=d.grad_accum)

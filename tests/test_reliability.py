@@ -154,16 +154,17 @@ def test_failing_tmdb_never_stops_the_answer(service, tmp_path_factory, fake_tmd
 
 @pytest.mark.parametrize("recommender, field", [("two-stage", "ranker_adapter_dir"), ("phase3", "adapter_dir")])
 def test_missing_or_corrupt_adapter_fails_at_start(tmp_path, sample_data, recommender, field):
+    """The adapter in use (the ranker, when the two-stage service orders with it) must load at start."""
     with pytest.raises(ModelSourceError, match="No LoRA adapter"):
         RecommendationService.load(Settings(dataset=str(sample_data), recommender=recommender,
-                                            **{field: tmp_path / "none"}))
+                                            recommender_mode="two-stage", **{field: tmp_path / "none"}))
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     (corrupt / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8}')
     (corrupt / "adapter_model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(ModelSourceError, match="cannot be loaded"):
         RecommendationService.load(Settings(dataset=str(sample_data), recommender=recommender,
-                                            **{field: corrupt}))
+                                            recommender_mode="two-stage", **{field: corrupt}))
 
 
 def test_corrupt_catalogue_fails_at_start(tmp_path):
@@ -173,8 +174,10 @@ def test_corrupt_catalogue_fails_at_start(tmp_path):
         RecommendationService.load(Settings(dataset=str(broken)))
 
 
+@pytest.mark.timeout(600)  # a start that does not fail would serve forever
 def test_serve_with_a_missing_adapter_is_a_clear_cli_error(tmp_path, sample_data, capsys):
-    code = main(["serve", "--ranker-adapter", str(tmp_path / "nothing"), "--dataset", str(sample_data)])
+    code = main(["serve", "--ranking", "two-stage", "--ranker-adapter", str(tmp_path / "nothing"), "--dataset",
+                 str(sample_data)])
     assert code == 2 and "No LoRA adapter" in capsys.readouterr().err
     code = main(["serve", "--recommender", "phase3", "--adapter", str(tmp_path / "nothing"), "--dataset",
                  str(sample_data)])
