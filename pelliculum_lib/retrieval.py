@@ -40,7 +40,7 @@ from .data import Catalogue, is_held_out
 
 log = logging.getLogger(__name__)
 
-RETRIEVER_VERSION = 2
+RETRIEVER_VERSION = 3  # 3: the TF-IDF vectorizer is kept (free-text mood queries)
 FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
             "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
 POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
@@ -142,6 +142,7 @@ class Retriever:
         self.fit_split, self.edges = fit_split, edges
         self.fit_sources = np.sort(edges["source_id"].unique())
         self.row = {int(f): i for i, f in enumerate(ids)}
+        self.vectorizer: TfidfVectorizer | None = None
 
     # -- fitting --------------------------------------------------------------------------
     @classmethod
@@ -154,14 +155,18 @@ class Retriever:
         row = pd.Series(np.arange(n), index=ids)
         sources = fit_sources(catalogue, split, settings)
         edges = _edges(catalogue, row, sources)
-        text = normalize(TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
-                                         dtype=np.float32).fit_transform(_content_text(movies))).tocsr()
+        vectorizer = TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
+                                     dtype=np.float32)
+        text = normalize(vectorizer.fit_transform(_content_text(movies))).tocsr()
+        if hasattr(vectorizer, "stop_words_"):  # every pruned term: large, and not needed to transform
+            del vectorizer.stop_words_
         genre_lists = movies["genres"].fillna("").astype(str).str.split("-")
         genres = _one_hot(genre_lists)
         years = movies["year"].astype("float64").to_numpy()
         votes = np.log1p(movies["vote_count"].to_numpy(dtype=np.float64))
         ratings = movies["vote_average"].to_numpy(dtype=np.float64)
         retriever = cls(ids, Graph.fit(edges, n), text, genres, years, votes, ratings, None, split, edges)
+        retriever.vectorizer = vectorizer
         retriever.fusion = retriever._fit_fusion(catalogue, edges, sources, folds, settings.seed, progress)
         return retriever
 
@@ -258,6 +263,20 @@ class Retriever:
             scores = np.where(weight > 0, 2.0 + weight, scores)
         order = np.lexsort((pool, -scores))[:k]
         return [(int(self.ids[pool[i]]), float(scores[i])) for i in order]
+
+    def text_scores(self, text: str) -> np.ndarray:
+        """Cosine similarity of every catalogue film's content text to free words ("heist", "space station")."""
+        if self.vectorizer is None or not text.strip():
+            return np.zeros(len(self.ids))
+        query = normalize(self.vectorizer.transform([text]))
+        return (self.text @ query.T).toarray().ravel()
+
+    def content_scores(self, film_id: int) -> np.ndarray:
+        """Cosine similarity of every catalogue film's content text to ``film_id``'s (0 for an unknown film)."""
+        query = self.row.get(int(film_id))
+        if query is None or self.text[query].nnz == 0:
+            return np.zeros(len(self.ids))
+        return (self.text @ self.text[query].T).toarray().ravel()
 
     def graph_top(self, film_id: int, k: int = 8) -> list[int]:
         """The ``k`` films with the strongest graph links alone (an ablation: no fusion, no content)."""
