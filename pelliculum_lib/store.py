@@ -11,21 +11,38 @@ import hashlib
 import json
 import sqlite3
 import threading
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 
 from .data import Catalogue
-from .recommend import Film
+from .recommend import Film, FilmDetails
 from .titles import normalise
 
-COLUMNS = ["id", "title", "label", "year", "genres", "overview", "rating", "popularity", "poster_url", "tmdb_url"]
+#: Bump when what the store holds changes: the file name changes with it, so old stores are rebuilt.
+SCHEMA_VERSION = 2
+#: The stored columns: every field of :class:`FilmDetails` (lists as JSON) but ``poster``, a mirror of ``poster_url``.
+COLUMNS = [f.name for f in fields(FilmDetails) if f.name != "poster"]
+FILM_COLUMNS = {f.name for f in fields(Film)} & set(COLUMNS)
+_LISTS = {f.name for f in fields(FilmDetails) if str(f.type).startswith("list")}
+_BOOLS = {f.name for f in fields(FilmDetails) if str(f.type) == "bool"}
 
 
 def fingerprint(catalogue: Catalogue) -> str:
     movies = catalogue.movies
     digest = hashlib.sha256(pd.util.hash_pandas_object(movies[["id", "label"]], index=False).to_numpy().tobytes())
+    digest.update(f"schema-{SCHEMA_VERSION}|{','.join(COLUMNS)}".encode())
     return digest.hexdigest()[:16]
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'  # "cast" is an SQL keyword
+
+
+def _decode(row: sqlite3.Row, names) -> dict:
+    return {name: json.loads(row[name]) if name in _LISTS and row[name] is not None else
+            bool(row[name]) if name in _BOOLS else row[name] for name in names}
 
 
 class CatalogueStore:
@@ -54,16 +71,19 @@ class CatalogueStore:
             partial = path.with_suffix(".partial")
             partial.unlink(missing_ok=True)
             db = sqlite3.connect(partial)
-            db.execute("CREATE TABLE films (id INTEGER PRIMARY KEY, rank INTEGER, title TEXT, label TEXT, year INTEGER,"
-                       " genres TEXT, overview TEXT, rating REAL, popularity REAL, poster_url TEXT, tmdb_url TEXT)")
+            others = [c for c in COLUMNS if c != "id"]
+            columns = ", ".join(map(_quoted, others))
+            db.execute(f"CREATE TABLE films (id INTEGER PRIMARY KEY, rank INTEGER, {columns})")
             db.execute("CREATE VIRTUAL TABLE titles USING fts5(key, content='', tokenize='unicode61 remove_diacritics 2')")
             rows, keys = [], []
-            for rank, (_, movie) in enumerate(catalogue.movies.iterrows()):
-                film = Film.from_row(movie)
-                rows.append((film.id, rank, film.title, film.label, film.year, json.dumps(film.genres), film.overview,
-                             film.rating, film.popularity, film.poster_url, film.tmdb_url))
+            for rank, movie in enumerate(catalogue.movies.to_dict("records")):  # rows as dicts: 3x iterrows' speed
+                film = FilmDetails.from_row(movie)
+                values = {c: getattr(film, c) for c in COLUMNS}
+                rows.append({**values, **{c: json.dumps(values[c]) for c in _LISTS}, "rank": rank})
                 keys.append((film.id, normalise(film.label)))
-            db.executemany("INSERT INTO films VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            names = ["id", "rank", *others]
+            db.executemany(f"INSERT INTO films ({', '.join(map(_quoted, names))}) "
+                           f"VALUES ({', '.join(':' + n for n in names)})", rows)
             db.executemany("INSERT INTO titles(rowid, key) VALUES (?, ?)", keys)
             db.commit()
             db.close()
@@ -72,9 +92,12 @@ class CatalogueStore:
 
     @staticmethod
     def _film(row: sqlite3.Row) -> Film:
-        return Film(id=row["id"], title=row["title"], label=row["label"], year=row["year"],
-                    genres=json.loads(row["genres"]), overview=row["overview"], rating=row["rating"],
-                    popularity=row["popularity"], poster_url=row["poster_url"], tmdb_url=row["tmdb_url"])
+        return Film(**_decode(row, FILM_COLUMNS))
+
+    def details(self, film_id: int) -> FilmDetails | None:
+        """Everything the store knows of one film (None for an id not in the catalogue)."""
+        row = self._connect().execute("SELECT * FROM films WHERE id = ?", (film_id,)).fetchone()
+        return FilmDetails(**_decode(row, COLUMNS)) if row is not None else None
 
     def get(self, ids: list[int]) -> list[Film]:
         """Films in the order of ``ids`` (unknown ids skipped)."""
