@@ -15,6 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
@@ -22,10 +23,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 
 from pelliculum_lib.config import get_settings
+from pelliculum_lib.conversation import ConversationFull, NothingToRemove, UnknownConversation
 from pelliculum_lib.serving import EngineBusy, RecommendationService, UnknownFilm
 
 from .limits import BodySizeLimit, RateLimit
 from .schemas import ChatRequest, ChatResponse, FilmOut, Health, Problem, RecommendRequest, RecommendResponse
+from .schemas import FilmDetails
 
 log = logging.getLogger("pelliculum.api")
 STATIC = Path(__file__).parent / "static"
@@ -115,19 +118,40 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                                  alternatives=[asdict(f) for f in answer.alternatives], cached=answer.cached,
                                  seconds=round(answer.seconds, 4), model_seconds=round(answer.model_seconds, 4))
 
-    @app.post("/chat", response_model=ChatResponse, responses=ERRORS)
+    @app.post("/chat", response_model=ChatResponse, responses={
+        404: {"model": Problem, "description": "Unknown or expired conversation_id"},
+        409: {"model": Problem, "description": "The conversation reached its turn limit"}, **ERRORS})
     async def chat(body: ChatRequest, service: RecommendationService = Depends(get_service)):
-        answer = await run_in_threadpool(service.chat, body.message)
+        try:
+            answer = await run_in_threadpool(service.chat, body.message, body.conversation_id, body.remove)
+        except UnknownConversation as error:
+            return JSONResponse({"detail": str(error)}, status_code=404)
+        except ConversationFull as error:
+            return JSONResponse({"detail": str(error)}, status_code=409)
+        except NothingToRemove as error:
+            return JSONResponse({"detail": f"remove: {error}"}, status_code=422)
         films = await service.enrich(answer.recommendations)
-        return ChatResponse(message=answer.message, language=answer.language, reply=answer.reply, status=answer.status,
+        return ChatResponse(conversation_id=answer.conversation_id, message=answer.message, language=answer.language,
+                            reply=answer.reply, status=answer.status,
                             film=asdict(answer.film) if answer.film else None,
-                            recommendations=[asdict(f) for f in films],
+                            constraints=[asdict(c) for c in answer.constraints],
+                            recommendations=[{**asdict(f), "reason": why} for f, why in zip(films, answer.reasons)],
                             suggestions=[asdict(f) for f in answer.suggestions], seconds=round(answer.seconds, 4))
 
     @app.get("/movies/search", response_model=list[FilmOut], responses={422: ERRORS[422]})
     def search(q: str = Query(..., min_length=1, max_length=200, description="Start of a title"),
                limit: int = Query(10, ge=1, le=50), service: RecommendationService = Depends(get_service)):
         return [asdict(f) for f in service.store.search(q, limit)]
+
+    @app.get("/movies/{film_id}", response_model=FilmDetails,
+             responses={404: {"model": Problem, "description": "No film with this id"}, 422: ERRORS[422]})
+    async def film_details(film_id: int = PathParam(..., ge=1, le=2**63 - 1, description="TMDb id of a catalogue film"),
+                           service: RecommendationService = Depends(get_service)):
+        film = service.store.details(film_id)
+        if film is None:
+            return JSONResponse({"detail": f"No film with id {film_id} in the catalogue."}, status_code=404)
+        film, = await service.enrich([film])
+        return asdict(film)
 
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pelliculum_lib.config import get_settings
 
@@ -45,14 +45,28 @@ class RecommendRequest(BaseModel):
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    message: str = Field(..., description="A request in English or French.",
-                         examples=["I loved The Matrix, what should I watch next?"], min_length=1,
-                         max_length=MAX_CHARS, pattern=TEXT_PATTERN)
+    message: str | None = Field(None, description="A request in English or French (optional with `remove`).",
+                                examples=["a dark sci-fi thriller from the 90s"], min_length=1,
+                                max_length=MAX_CHARS, pattern=TEXT_PATTERN)
+    conversation_id: str | None = Field(None, description="From the previous answer: continues that conversation "
+                                        "(\"more\", \"only comedies\", \"why the second one?\").",
+                                        pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    remove: str | None = Field(None, description="The `key` of one constraint of the last answer: asks again "
+                               "without it (needs conversation_id).", min_length=1, max_length=200,
+                               pattern=TEXT_PATTERN)
 
-    @field_validator("message", mode="before")
+    @field_validator("message", "remove", mode="before")
     @classmethod
     def _clean(cls, value: object) -> object:
-        return clean_text(value)
+        return clean_text(value) if value is not None else value
+
+    @model_validator(mode="after")
+    def _something_to_answer(self) -> "ChatRequest":
+        if self.message is None and self.remove is None:
+            raise ValueError("give a message (or remove, with conversation_id)")
+        if self.remove is not None and self.conversation_id is None:
+            raise ValueError("remove needs the conversation_id of the answer whose constraint it removes")
+        return self
 
 
 class FilmOut(BaseModel):
@@ -65,6 +79,27 @@ class FilmOut(BaseModel):
     rating: float | None
     poster_url: str | None
     tmdb_url: str
+    # The keys of a TMDb /search/movie result, as the seed's API returned them (null where unknown).
+    poster: str | None = Field(description="Full poster URL (same as poster_url), or null.")
+    poster_path: str | None
+    backdrop_path: str | None
+    release_date: str | None = Field(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    vote_average: float | None
+    vote_count: int | None
+    original_language: str | None
+    original_title: str | None
+    genre_ids: list[int] = Field(description="TMDb genre ids of `genres` (genres without an id left out).")
+    popularity: float | None
+    adult: bool
+    video: bool
+
+
+class FilmDetails(FilmOut):
+    cast: list[str] = Field(description="Main cast, billing order.")
+    runtime: int | None = Field(description="Minutes (null when unknown).")
+    tagline: str | None
+    keywords: list[str]
+    production_companies: list[str]
 
 
 class RecommendResponse(BaseModel):
@@ -78,14 +113,31 @@ class RecommendResponse(BaseModel):
     model_seconds: float = Field(description="Of which generation by the model (0 when cached).")
 
 
+class ConstraintOut(BaseModel):
+    key: str = Field(description="Send it back as `remove` to ask again without this constraint.")
+    slot: str = Field(description="film, people, without_people, genres, without_genres, years, min_rating, "
+                                  "max_runtime, original_language or mood")
+    label: str = Field(description="What was understood, in the user's language.")
+
+
+class Recommendation(FilmOut):
+    reason: str = Field(description="Why this film: facts it shares with the reference film or the constraints "
+                                    "it meets (never generated text).")
+
+
 class ChatResponse(BaseModel):
+    conversation_id: str = Field(description="Send it with the next message to continue the conversation.")
     message: str
     language: str
     reply: str
-    status: str = Field(description="'ok', 'unknown' (suggestions given) or 'no_film' (no title in the message)")
-    film: FilmOut | None
-    recommendations: list[FilmOut]
-    suggestions: list[FilmOut]
+    status: str = Field(description="'ok'; 'fewer' (fewer films than asked satisfy every constraint: the reply says "
+                                    "so and which constraint to relax); 'more_none' (nothing left for 'more'); "
+                                    "'explain' (an answer to 'why'); 'unknown' (unknown film, suggestions given); "
+                                    "'no_film' (nothing to recommend from: the reply asks)")
+    film: FilmOut | None = Field(description="The reference film, when there is one.")
+    constraints: list[ConstraintOut] = Field(description="What was understood, one chip each.")
+    recommendations: list[Recommendation]
+    suggestions: list[FilmOut] = Field(description="Close titles (unknown film) or same-title films (remakes).")
     seconds: float
 
 

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     generation_seconds: float = Field(10.0, gt=0, description="Time budget of one generation (it stops there).")
     queue_seconds: float = Field(30.0, gt=0, description="Longest wait for the model before a 503 'busy'.")
     response_cache_size: int = Field(4096, ge=0, description="Answers kept in memory (greedy answers also on disk).")
+    conversations: int = Field(2_000, ge=1, description="Chat conversations kept in memory (least recent dropped).")
+    conversation_seconds: float = Field(3_600.0, gt=0, description="A conversation idle this long is forgotten.")
+    conversation_turns: int = Field(100, ge=1, description="Turns one conversation may take (409 beyond).")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none by default).")
     tmdb_api_key: str | None = Field(None, validation_alias=AliasChoices("TMDB_API_KEY", "PELLICULUM_TMDB_API_KEY"),
                                      description="Optional live TMDb enrichment (posters); never required.", repr=False)

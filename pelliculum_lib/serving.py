@@ -16,12 +16,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chat import Language, find_film, reply
 from .config import Settings, get_settings
+from .conversation import build_dialogue
+from .conversation.request import Constraint, Language
 from .data import Catalogue
 from .modeling import adapter_fingerprint
 from .recommend import Film, Recommender
-from .retrieval import RETRIEVER_VERSION
+from .retrieval import RETRIEVER_VERSION, cached_retriever
 from .two_stage import TwoStageRecommender
 from .store import CatalogueStore
 from .titles import Resolution
@@ -48,9 +49,12 @@ class ChatAnswer:
     message: str
     language: Language
     reply: str
-    status: str  # ok | unknown | no_film
+    status: str  # ok | fewer | more_none | explain | unknown | no_film
+    conversation_id: str = ""
     film: Film | None = None
     recommendations: list[Film] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # one per recommendation
+    constraints: list[Constraint] = field(default_factory=list)
     suggestions: list[Film] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -134,6 +138,11 @@ class RecommendationService:
 
             self.tmdb = TMDbClient(settings.tmdb_api_key, settings.tmdb_base_url, settings.tmdb_timeout,
                                    settings.cache_dir)
+        retriever = getattr(recommender, "retriever", None) or \
+            cached_retriever(recommender.catalogue, settings.fit_split, settings)
+        self.dialogue = build_dialogue(recommender.catalogue, retriever, recommender.resolver,
+                                       lambda film: self.recommend_ids(film)[0], settings,
+                                       self.tmdb.search_ids_sync if self.tmdb is not None else None)
 
     @classmethod
     def load(cls, settings: Settings | None = None, answers_dir: Path | None = None) -> "RecommendationService":
@@ -196,32 +205,14 @@ class RecommendationService:
             return films
 
     # -- chat ---------------------------------------------------------------------------------
-    def chat(self, message: str) -> ChatAnswer:
+    def chat(self, message: str | None, conversation_id: str | None = None, remove: str | None = None) -> ChatAnswer:
+        """One conversation turn (see :mod:`pelliculum_lib.conversation`); raises its 404/409/422 errors."""
         started = time.perf_counter()
-        found = find_film(message, self.recommender.resolver)
-        language = found.language
-        if not found.resolution.found:
-            suggestions = self.store.get(found.candidates)
-            if suggestions:
-                text = reply(language, "unknown", suggestions=", ".join(f.label for f in suggestions))
-                status = "unknown"
-            elif found.mentioned:
-                text, status = reply(language, "unknown_alone"), "unknown"
-            else:
-                text, status = reply(language, "nothing"), "no_film"
-            return ChatAnswer(message, language, text, status, suggestions=suggestions,
-                              seconds=time.perf_counter() - started)
-        resolution = found.resolution
-        ids, _, _ = self.recommend_ids(resolution.film_id)
-        film, = self.store.get([resolution.film_id])
-        films = self.store.get(ids)
-        name = f"{film.label} ({film.year})" if film.year and str(film.year) not in film.label else film.label
-        kind = "fuzzy" if resolution.status == "fuzzy" else "ok"
-        text = reply(language, kind, film=name, n=len(films)) if films else reply(language, "empty", film=name)
-        alternatives = self.store.get(resolution.alternatives[:3])
-        if alternatives:
-            text += " " + reply(language, "alternatives", others=", ".join(
-                f"{a.title} ({a.year})" if a.year else a.label for a in alternatives))
-        return ChatAnswer(message, language, text, "ok", film, films, alternatives,
+        answer = self.dialogue.reply(message, conversation_id, remove)
+        films = self.store.get([f for f, _ in answer.films])
+        reasons = dict(answer.films)
+        film = self.store.get([answer.film])[0] if answer.film is not None else None
+        suggestions = self.store.get(answer.suggestions or answer.alternatives)
+        return ChatAnswer(message or "", answer.language, answer.text, answer.status, answer.conversation_id, film,
+                          films, [reasons[f.id] for f in films], answer.constraints, suggestions,
                           time.perf_counter() - started)
-

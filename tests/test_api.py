@@ -87,7 +87,7 @@ def test_chat_unknown_film_asks_back_with_suggestions(client):
     assert body["status"] == "unknown" and body["language"] == "fr" and body["recommendations"] == []
     assert body["reply"].startswith("Je ne trouve pas")
     small_talk = client.post("/chat", json={"message": "what should I watch tonight?"}).json()
-    assert small_talk["status"] == "no_film" and "Which film" in small_talk["reply"]
+    assert small_talk["status"] == "no_film" and "Tell me a film" in small_talk["reply"]
 
 
 @pytest.mark.parametrize("payload, status, fragment", [

@@ -1,0 +1,32 @@
+"""The conversation layer: understand a message, narrow the catalogue, rank, explain, remember.
+
+``request`` (what was asked) <- ``understanding`` (message -> request) ; ``facts`` (which
+films satisfy it, in which order) ; ``explain`` (why a film) ; ``dialogue`` (turns and
+conversations). It sits on the recommenders and the retriever, below the service.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..config import Settings
+from ..data import Catalogue
+from ..retrieval import Retriever
+from ..titles import TitleResolver
+from .dialogue import ConversationFull, ConversationStore, Dialogue, NothingToRemove, Reply, UnknownConversation
+from .facts import FilmFacts
+from .request import Constraint, Request
+from .understanding import Parser, PeopleIndex, Understood, detect_language
+
+__all__ = ["ConversationFull", "ConversationStore", "Constraint", "Dialogue", "FilmFacts", "NothingToRemove",
+           "Parser", "PeopleIndex", "Reply", "Request", "UnknownConversation", "Understood", "build_dialogue",
+           "detect_language"]
+
+
+def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleResolver,
+                   recommend: Callable[[int], list[int]], settings: Settings,
+                   search_titles: Callable[[str], list[int]] | None = None) -> Dialogue:
+    """The conversation layer for a loaded catalogue, retriever and recommender."""
+    parser = Parser(resolver, PeopleIndex(catalogue.movies["credits"]))
+    store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
+    return Dialogue(parser, FilmFacts(catalogue, retriever), recommend, settings.max_titles, store, search_titles)

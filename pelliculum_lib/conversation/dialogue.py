@@ -1,0 +1,328 @@
+"""Conversations: turns that remember the last request, bounded in number, age and length.
+
+``Dialogue.reply`` takes a message (or a constraint to remove) and a conversation id, and
+answers with films that satisfy every hard constraint, a reason for each, the constraints it
+understood, and a reply in the user's language. "more" continues the last request without
+repeating any film of the conversation; refinements narrow it; "why" explains an answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .explain import reason, shared_facts, constraint_facts
+from .facts import FilmFacts
+from .request import Constraint, Language, Request
+from .understanding import Parser, language_signal
+
+
+class UnknownConversation(LookupError):
+    """The conversation id is unknown or expired (HTTP 404)."""
+
+
+class ConversationFull(RuntimeError):
+    """The conversation reached its turn limit (HTTP 409)."""
+
+
+class NothingToRemove(ValueError):
+    """``remove`` names no constraint of the conversation's current request (HTTP 422)."""
+
+
+@dataclass
+class Conversation:
+    id: str
+    language: Language = "en"
+    request: Request | None = None
+    last: list[int] = field(default_factory=list)  # films of the last answer, in order
+    shown: set[int] = field(default_factory=set)  # every film shown in this conversation
+    turns: int = 0
+    updated: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+class ConversationStore:
+    """Conversations by unguessable id, in memory: at most ``limit``, forgotten after ``ttl`` idle seconds."""
+
+    def __init__(self, limit: int = 2_000, ttl: float = 3_600.0, max_turns: int = 100):
+        self.limit, self.ttl, self.max_turns = limit, ttl, max_turns
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _expire(self, now: float) -> None:
+        while self._items:
+            oldest = next(iter(self._items.values()))
+            if now - oldest.updated <= self.ttl and len(self._items) <= self.limit:
+                break
+            self._items.popitem(last=False)
+
+    def open(self, conversation_id: str | None) -> Conversation:
+        """The conversation ``conversation_id`` (404 if unknown or expired), or a new one for ``None``."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if conversation_id is None:
+                conversation = Conversation(secrets.token_urlsafe(18))
+                self._items[conversation.id] = conversation
+                self._expire(now)
+                return conversation
+            conversation = self._items.get(conversation_id)
+            if conversation is None:
+                raise UnknownConversation("Unknown or expired conversation: start a new one (omit conversation_id).")
+            self._items.move_to_end(conversation_id)
+            conversation.updated = now
+            return conversation
+
+
+@dataclass
+class Reply:
+    conversation_id: str
+    language: Language
+    text: str
+    status: str  # ok | fewer | more_none | explain | unknown | no_film
+    film: int | None = None
+    match: str = "exact"
+    constraints: list[Constraint] = field(default_factory=list)
+    films: list[tuple[int, str]] = field(default_factory=list)  # (film id, reason)
+    suggestions: list[int] = field(default_factory=list)
+    alternatives: list[int] = field(default_factory=list)
+
+
+TEXT = {
+    "en": {
+        "film": "Since you liked {film}, here are {n} films you might enjoy:",
+        "fuzzy": "I understood “{film}”. Here are {n} films you might enjoy:",
+        "film_constraints": "Here are {n} films like {film} ({desc}):",
+        "constraints": "Here are {n} films ({desc}):",
+        "fewer": "Only {n} films in my catalogue match all of this ({desc}).",
+        "one": "Only one film in my catalogue matches all of this ({desc}).",
+        "drop": " Remove “{chip}” to see other films.",
+        "relax_many": " Even without any one of these constraints, nothing would match: remove two or more.",
+        "none": "No film in my catalogue matches all of this ({desc}).",
+        "relax": " Without “{chip}”, {count} films would match: remove it to see them.",
+        "more": "Here are {n} more:",
+        "more_none": "That is every film I have for this request; remove a constraint to see others.",
+        "why": "{film}: {reason}",
+        "why_none": "Ask me for films first; then I can tell you why I chose one.",
+        "why_out": "My last answer has no film number {n}.",
+        "alternatives": " Other films have this title: {others}. Add the year to choose one.",
+        "unknown": "I could not find that film in my catalogue. Did you mean one of these: {suggestions}?",
+        "unknown_alone": "I could not find that film in my catalogue. Could you check the title?",
+        "nothing": "Tell me a film you liked, or what you feel like: a genre, an actor, a decade, a mood — "
+                   "e.g. “a dark sci-fi thriller from the 90s” or “films like Heat”.",
+        "empty": "I found {film} but have no recommendations for it yet.",
+    },
+    "fr": {
+        "film": "Puisque vous avez aimé {film}, voici {n} films qui pourraient vous plaire :",
+        "fuzzy": "J’ai compris « {film} ». Voici {n} films qui pourraient vous plaire :",
+        "film_constraints": "Voici {n} films comme {film} ({desc}) :",
+        "constraints": "Voici {n} films ({desc}) :",
+        "fewer": "Seuls {n} films de mon catalogue correspondent à tout cela ({desc}).",
+        "one": "Un seul film de mon catalogue correspond à tout cela ({desc}).",
+        "drop": " Retirez « {chip} » pour voir d’autres films.",
+        "relax_many": " Même sans l’un de ces critères, rien ne correspondrait : retirez-en au moins deux.",
+        "none": "Aucun film de mon catalogue ne correspond à tout cela ({desc}).",
+        "relax": " Sans « {chip} », {count} films correspondraient : retirez-le pour les voir.",
+        "more": "En voici {n} autres :",
+        "more_none": "Je n’ai plus d’autre film pour cette demande ; retirez un critère pour en voir d’autres.",
+        "why": "{film} : {reason}",
+        "why_none": "Demandez-moi d’abord des films ; je pourrai ensuite expliquer mes choix.",
+        "why_out": "Ma dernière réponse n’a pas de film numéro {n}.",
+        "alternatives": " D’autres films portent ce titre : {others}. Précisez l’année pour en choisir un.",
+        "unknown": "Je ne trouve pas ce film dans mon catalogue. Vouliez-vous dire : {suggestions} ?",
+        "unknown_alone": "Je ne trouve pas ce film dans mon catalogue. Pouvez-vous vérifier le titre ?",
+        "nothing": "Dites-moi un film que vous avez aimé, ou ce dont vous avez envie : un genre, un acteur, une "
+                   "décennie, une ambiance — par exemple « un thriller de science-fiction sombre des années 90 » "
+                   "ou « des films comme Heat ».",
+        "empty": "J’ai trouvé {film}, mais je n’ai pas encore de recommandations pour lui.",
+    },
+}
+
+
+class Dialogue:
+    """The conversation layer over the recommender: understand, narrow, rank, explain, remember."""
+
+    def __init__(self, parser: Parser, facts: FilmFacts, recommend: Callable[[int], list[int]], n: int = 8,
+                 store: ConversationStore | None = None, search_titles: Callable[[str], list[int]] | None = None):
+        self.parser, self.facts, self.recommend, self.n = parser, facts, recommend, n
+        self.store = store if store is not None else ConversationStore()
+        self.search_titles = search_titles
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _label(self, film: int | None) -> str | None:
+        row = self.facts.row.get(film) if film is not None else None
+        return None if row is None else self.facts.labels[row]
+
+    def _named(self, film: int) -> str:
+        label = self._label(film) or str(film)
+        year = self.facts.year[self.facts.row[film]] if film in self.facts.row else float("nan")
+        return label if year != year or str(int(year)) in label else f"{label} ({int(year)})"
+
+    def _relative(self, request: Request, relative: str, last: list[int]) -> Request:
+        """"older" / "plus récent": years before / after the reference film (or the last answer's median)."""
+        years = [self.facts.year[self.facts.row[f]] for f in ([request.film] if request.film is not None else last)
+                 if f in self.facts.row]
+        years = [y for y in years if y == y]
+        if not years:
+            return request
+        pivot = int(statistics.median(years))
+        if relative == "older":
+            request.year_max = pivot - 1
+            if request.year_min is not None and request.year_min > request.year_max:
+                request.year_min = None
+        else:
+            request.year_min = pivot + 1
+            if request.year_max is not None and request.year_max < request.year_min:
+                request.year_max = None
+        return request
+
+    def _t(self, language: Language, kind: str, **values) -> str:
+        return TEXT[language][kind].format(**values)
+
+    # -- one turn -------------------------------------------------------------------------------
+    def reply(self, message: str | None, conversation_id: str | None = None, remove: str | None = None) -> Reply:
+        conversation = self.store.open(conversation_id)
+        with conversation.lock:
+            if conversation.turns >= self.store.max_turns:
+                raise ConversationFull(f"This conversation reached its {self.store.max_turns} turns: start a new one "
+                                       "(omit conversation_id).")
+            conversation.turns += 1
+            if remove is not None:
+                return self._remove(conversation, remove)
+            return self._message(conversation, message or "")
+
+    def _remove(self, conversation: Conversation, key: str) -> Reply:
+        request = conversation.request
+        keys = {c.key for c in request.constraints("en", self._label(request.film))} if request else set()
+        if request is None or key not in keys:
+            raise NothingToRemove(f"'{key}' is not a constraint of this conversation's last request"
+                                  + (f" (it has: {', '.join(sorted(keys))})." if keys else " (it has none)."))
+        return self._answer(conversation, request.without(key), conversation.language)
+
+    def _message(self, conversation: Conversation, message: str) -> Reply:
+        understood = self.parser.parse(message)
+        rest = message.replace(understood.film_span, " ") if understood.film_span else message
+        language = language_signal(rest) or (conversation.language if conversation.turns > 1 else understood.language)
+        conversation.language = language
+        asked = understood.request
+        previous = conversation.request
+        if asked.action == "more":
+            if previous is None:
+                return Reply(conversation.id, language, self._t(language, "nothing"), "no_film")
+            return self._answer(conversation, previous, language, more=True)
+        if asked.action == "why":
+            return self._why(conversation, asked, language)
+        if asked.action == "refine" and previous is not None:
+            request = previous.refined(asked)
+            if asked.relative:
+                request = self._relative(request, asked.relative, conversation.last)
+            return self._answer(conversation, request, language)
+        if asked.relative and previous is None:
+            asked.relative = None
+        if asked.film is None and not asked.has_constraints:
+            found = self._search(understood.attempted or message) if understood.attempted or \
+                understood.suggestions else None
+            if found is None:
+                return self._unknown(conversation, understood, language)
+            asked.film = found
+            understood.resolution = None
+        match = understood.resolution.status if understood.resolution is not None else "exact"
+        alternatives = understood.resolution.alternatives[:3] if understood.resolution is not None else []
+        return self._answer(conversation, asked, language, match=match, alternatives=alternatives)
+
+    def _search(self, query: str) -> int | None:
+        """An unknown title looked up on TMDb (French or English): the first result the catalogue has."""
+        if self.search_titles is None or not query.strip():
+            return None
+        for film in self.search_titles(query):
+            if film in self.facts.row:
+                return film
+        return None
+
+    def _unknown(self, conversation: Conversation, understood, language: Language) -> Reply:
+        suggestions = [s for s in understood.suggestions if s in self.facts.row]
+        if suggestions:
+            text = self._t(language, "unknown", suggestions=", ".join(self._label(s) for s in suggestions))
+            return Reply(conversation.id, language, text, "unknown", suggestions=suggestions)
+        if understood.attempted:
+            return Reply(conversation.id, language, self._t(language, "unknown_alone"), "unknown")
+        return Reply(conversation.id, language, self._t(language, "nothing"), "no_film")
+
+    def _why(self, conversation: Conversation, asked: Request, language: Language) -> Reply:
+        last = conversation.last
+        if not last or conversation.request is None:
+            return Reply(conversation.id, language, self._t(language, "why_none"), "no_film")
+        if asked.film is not None and asked.film in last:
+            position = last.index(asked.film) + 1
+        else:
+            position = asked.position or 1
+        if position == -1:
+            position = len(last)
+        if not 1 <= position <= len(last):
+            return Reply(conversation.id, language, self._t(language, "why_out", n=position), "explain",
+                         constraints=conversation.request.constraints(language, self._label(conversation.request.film)))
+        film = last[position - 1]
+        request = conversation.request
+        parts = constraint_facts(self.facts, film, request, language)
+        if request.film is not None:
+            parts += shared_facts(self.facts, request.film, film, language)
+        why = reason(self.facts, film, request, language, limit=0) if not parts else \
+            "; ".join(dict.fromkeys(parts)) + "."
+        why = why[:1].upper() + why[1:]
+        return Reply(conversation.id, language, self._t(language, "why", film=self._named(film), reason=why), "explain",
+                     film=request.film, constraints=request.constraints(language, self._label(request.film)),
+                     films=[(film, why)])
+
+    def _answer(self, conversation: Conversation, request: Request, language: Language, more: bool = False,
+                match: str = "exact", alternatives: list[int] | None = None) -> Reply:
+        exclude = conversation.shown if more else set()
+        first = None
+        if request.film is not None and not more:
+            first = self.recommend(request.film)  # the recommender's own answer leads (cached, possibly the LLM's)
+        ranked = self.facts.rank(request, self.n, exclude=exclude, first=first)
+        label = self._label(request.film)
+        chips = request.constraints(language, label)
+        desc = " · ".join(c.label for c in chips if c.slot != "film")
+        films = [(film, reason(self.facts, film, request, language)) for film in ranked.ids]
+        n = len(films)
+        if more:
+            text = self._t(language, "more", n=n) if n else self._t(language, "more_none")
+            status = "ok" if n else "more_none"
+        elif request.hard and n < self.n:
+            text = self._t(language, "fewer" if n > 1 else "one" if n else "none", n=n, desc=desc)
+            status = "fewer"
+        elif request.film is not None and not request.has_constraints:
+            if not n:
+                text, status = self._t(language, "empty", film=self._named(request.film)), "ok"
+            else:
+                text = self._t(language, "fuzzy" if match == "fuzzy" else "film", film=self._named(request.film), n=n)
+                status = "ok"
+        elif request.film is not None:
+            text, status = self._t(language, "film_constraints", n=n, film=self._named(request.film), desc=desc), "ok"
+        else:
+            text, status = self._t(language, "constraints", n=n, desc=desc), "ok"
+        if ranked.relax is not None and status in ("fewer", "more_none"):
+            chip = next((c.label for c in chips if c.key == ranked.relax[0]), ranked.relax[0])
+            hard = [c for c in chips if c.slot not in ("film", "mood")]
+            if len(hard) == 1:
+                text += self._t(language, "drop", chip=chip)
+            elif ranked.relax[1] > n:
+                text += self._t(language, "relax", chip=chip, count=ranked.relax[1])
+            else:
+                text += self._t(language, "relax_many")
+        if alternatives and not more:  # before the list's colon: "Other films have this title: ... Since you..."
+            others = ", ".join(self._named(a) for a in alternatives)
+            text = self._t(language, "alternatives", others=others).strip() + " " + text
+        conversation.request = request
+        conversation.last = [f for f, _ in films]
+        conversation.shown.update(conversation.last)
+        return Reply(conversation.id, language, text, status, request.film, match, chips, films,
+                     alternatives=list(alternatives or []))

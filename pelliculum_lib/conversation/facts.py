@@ -1,0 +1,188 @@
+"""The catalogue's facts as arrays: which films satisfy a request, and in which order.
+
+Hard constraints (cast, genres, years, rating, runtime, original language) are boolean masks
+over the whole catalogue; a film with an unknown year never satisfies "from the 80s". Moods
+only rank, through the retriever's content TF-IDF. Ranking:
+
+- with a reference film: the retriever's fused candidates first (its own order), then the
+  other matching films by content similarity to the reference and quality;
+- without one: mood relevance (when a mood was given) and quality (a vote-weighted rating
+  plus how well-known the film is).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import Catalogue
+from ..retrieval import Retriever
+from .lexicon import MOOD_GENRES, MOOD_QUERIES
+from .request import Request
+
+PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catalogue mean
+
+
+def _split(value) -> list[str]:
+    return [part.strip() for part in str(value).split("-") if part.strip()] if isinstance(value, str) else []
+
+
+@dataclass
+class Ranked:
+    """A ranked answer: film ids, how many films match the hard constraints, and a relaxation hint."""
+
+    ids: list[int]
+    matching: int
+    relax: tuple[str, int] | None = None  # (constraint key, films matching without it)
+
+
+class FilmFacts:
+    """Arrays over the catalogue rows (popularity order), built once per service."""
+
+    def __init__(self, catalogue: Catalogue, retriever: Retriever):
+        movies = catalogue.movies
+        self.retriever = retriever
+        self.ids = movies["id"].to_numpy()
+        self.row = {int(f): i for i, f in enumerate(self.ids)}
+        self.labels = movies["label"].astype(str).tolist()
+        self.year = movies["year"].astype("float64").to_numpy()
+        self.rating = movies["vote_average"].to_numpy(dtype=np.float64)
+        self.votes = np.nan_to_num(movies["vote_count"].to_numpy(dtype=np.float64))
+        runtime = movies["runtime"].to_numpy(dtype=np.float64)
+        self.runtime = np.where(runtime > 0, runtime, np.nan)
+        self.language = movies["original_language"].astype(object).where(movies["original_language"].notna(), None) \
+            .to_numpy()
+        self.genres = [frozenset(_split(g)) for g in movies["genres"].tolist()]
+        self.cast = [tuple(_split(c)) for c in movies["credits"].tolist()]
+        self.keywords = [tuple(_split(k)) for k in movies["keywords"].tolist()]
+        self.genre_mask = {g: np.array([g in s for s in self.genres]) for g in set().union(*self.genres)}
+        by_person: dict[str, list[int]] = {}
+        for i, names in enumerate(self.cast):
+            for name in names:
+                by_person.setdefault(name, []).append(i)
+        self.by_person = {name: np.array(rows) for name, rows in by_person.items()}
+        n = len(self.ids)
+        rated = self.votes > 0
+        mean = float(np.nanmean(self.rating[rated])) if rated.any() else 6.0
+        rating = np.where(rated, np.nan_to_num(self.rating), mean)
+        weighted = (self.votes * rating + PRIOR_VOTES * mean) / (self.votes + PRIOR_VOTES)
+        known = np.log1p(self.votes) + np.log1p(retriever.graph.frequency * 20.0 if len(retriever.graph.frequency) == n
+                                                else np.zeros(n))
+        self.quality = 0.5 * (weighted / 10.0) + 0.5 * (known / (known.max() or 1.0))
+
+    # -- constraints ------------------------------------------------------------------------
+    def _person(self, name: str) -> np.ndarray:
+        mask = np.zeros(len(self.ids), dtype=bool)
+        mask[self.by_person.get(name, np.empty(0, dtype=int))] = True
+        return mask
+
+    def _masks(self, request: Request) -> dict[str, np.ndarray]:
+        """One boolean mask per hard constraint, keyed like :meth:`Request.constraints`."""
+        masks: dict[str, np.ndarray] = {}
+        none = np.zeros(len(self.ids), dtype=bool)
+        for person in request.people:
+            masks[f"people:{person}"] = self._person(person)
+        for person in request.without_people:
+            masks[f"without_people:{person}"] = ~self._person(person)
+        for genre in request.genres:
+            masks[f"genres:{genre}"] = self.genre_mask.get(genre, none)
+        for genre in request.without_genres:
+            masks[f"without_genres:{genre}"] = ~self.genre_mask.get(genre, none)
+        if request.year_min is not None or request.year_max is not None:
+            low = -np.inf if request.year_min is None else request.year_min
+            high = np.inf if request.year_max is None else request.year_max
+            with np.errstate(invalid="ignore"):
+                masks["years:"] = (self.year >= low) & (self.year <= high)
+        if request.min_rating is not None:
+            with np.errstate(invalid="ignore"):
+                masks["min_rating:"] = (self.rating >= request.min_rating) & (self.votes > 0)
+        if request.max_runtime is not None:
+            with np.errstate(invalid="ignore"):
+                masks["max_runtime:"] = self.runtime <= request.max_runtime
+        if request.original_language is not None:
+            masks["original_language:"] = self.language == request.original_language
+        return masks
+
+    def mask(self, request: Request) -> np.ndarray:
+        """Films satisfying every hard constraint of ``request`` (the reference film excluded)."""
+        result = np.ones(len(self.ids), dtype=bool)
+        for mask in self._masks(request).values():
+            result &= mask
+        if request.film is not None and (row := self.row.get(request.film)) is not None:
+            result[row] = False
+        return result
+
+    def satisfies(self, film_id: int, request: Request) -> bool:
+        row = self.row.get(int(film_id))
+        return row is not None and all(mask[row] for mask in self._masks(request).values())
+
+    # -- ranking ------------------------------------------------------------------------------
+    def mood_relevance(self, moods: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
+        """Content similarity to the mood words, scaled so that the best-matching films (the top 5 % of
+        those that match at all, among ``allowed``) reach 1."""
+        if not moods:
+            return np.zeros(len(self.ids))
+        scores = self.retriever.text_scores(" ".join(MOOD_QUERIES.get(m, m) for m in moods))
+        among = scores[(scores > 0) & (allowed if allowed is not None else True)]
+        scale = float(np.percentile(among, 95)) if len(among) else 1.0
+        leaning = np.zeros(len(self.ids))
+        for genre in {g for m in moods for g in MOOD_GENRES.get(m, ())}:
+            leaning = np.maximum(leaning, self.genre_mask.get(genre, leaning > 0))
+        return np.clip(scores / (scale or 1.0) + 0.4 * leaning, 0.0, 1.0)
+
+    def scores(self, request: Request, allowed: np.ndarray | None = None) -> np.ndarray:
+        """A score per catalogue row for ``request`` (higher first); constraints are not applied here."""
+        mood = self.mood_relevance(request.mood, allowed)
+        if request.film is None or (query := self.row.get(request.film)) is None:
+            return mood * (0.5 + self.quality) if request.mood else self.quality
+        score = 0.6 * self.retriever.content_scores(request.film) + 0.2 * self.quality + mood
+        for rank, (film, _) in enumerate(self.retriever.candidates(request.film, k=400)):
+            row = self.row[film]
+            score[row] = 10.0 - rank / 100.0 + 2.0 * mood[row]  # the retriever's order first, moods reorder it
+        score[query] = -np.inf
+        return score
+
+    def rank(self, request: Request, n: int, exclude: set[int] = frozenset(),
+             first: list[int] | None = None) -> Ranked:
+        """The ``n`` best films satisfying every hard constraint, ``first`` (already ranked ids) first."""
+        allowed = self.mask(request)
+        matching = int(allowed.sum())
+        chosen: list[int] = []
+        for film in first or []:
+            row = self.row.get(film)
+            if row is not None and allowed[row] and film not in exclude and film not in chosen:
+                chosen.append(film)
+        if len(chosen) < n:
+            score = np.where(allowed, self.scores(request, allowed), -np.inf)
+            candidates = np.flatnonzero(np.isfinite(score))
+            order = candidates[np.lexsort((candidates, -score[candidates]))]
+            for row in order:
+                film = int(self.ids[row])
+                if film not in exclude and film not in chosen:
+                    chosen.append(film)
+                    if len(chosen) >= n:
+                        break
+        relax = self.relaxation(request, n) if len(chosen) < n else None
+        return Ranked(chosen[:n], matching, relax)
+
+    #: Constraints a user gives up most easily first: a rating or a runtime before the actor they asked for.
+    RELAX_ORDER = ("min_rating", "max_runtime", "years", "original_language", "without_genres", "genres",
+                   "without_people", "people")
+
+    def relaxation(self, request: Request, enough: int = 8) -> tuple[str, int] | None:
+        """The hard constraint to drop: the first in :attr:`RELAX_ORDER` whose removal lets ``enough`` films
+        through, else the one that lets the most through; and how many films would then match."""
+        masks = self._masks(request)
+        counts = {}
+        for key in masks:
+            others = [m for k, m in masks.items() if k != key]
+            counts[key] = int(np.logical_and.reduce(others).sum()) if others else len(self.ids)
+        if not counts:
+            return None
+        order = sorted(counts, key=lambda k: self.RELAX_ORDER.index(k.split(":")[0]))
+        for key in order:
+            if counts[key] >= enough:
+                return key, counts[key]
+        best = max(order, key=lambda k: counts[k])
+        return best, counts[best]

@@ -1,0 +1,152 @@
+"""What a user asked for: a reference film and hard constraints, as one value object.
+
+A :class:`Request` is what the parser produces from one message and what a conversation
+keeps between turns; ``refined`` merges a follow-up into it, ``without`` drops one
+constraint (a chip removed on the page), ``constraints`` lists what was understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Literal
+
+from .lexicon import GENRE_FR, LANGUAGE_NAMES, MOOD_FR
+
+Action = Literal["new", "more", "refine", "why"]
+Language = Literal["en", "fr"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One understood constraint, as the page shows it (a chip)."""
+
+    key: str  # "genres:Horror", stable: the page sends it back to remove the constraint
+    slot: str
+    label: str
+
+
+@dataclass
+class Request:
+    """The slots of one message (or of a whole conversation's current request)."""
+
+    action: Action = "new"
+    film: int | None = None  # reference film id
+    people: list[str] = field(default_factory=list)
+    without_people: list[str] = field(default_factory=list)
+    genres: list[str] = field(default_factory=list)
+    without_genres: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    min_rating: float | None = None
+    max_runtime: int | None = None
+    original_language: str | None = None
+    mood: list[str] = field(default_factory=list)
+    relative: Literal["older", "newer"] | None = None
+    position: int | None = None
+    only: bool = False  # the message said "only"/"seulement": its genres replace the previous ones
+
+    LIST_SLOTS = ("people", "without_people", "genres", "without_genres", "mood")
+
+    def slots(self) -> dict:
+        """The slots that differ from their defaults (how the labelled messages are written)."""
+        default = Request()
+        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) != getattr(default, f.name)
+                and f.name != "only"}
+
+    @property
+    def has_constraints(self) -> bool:
+        """True when anything narrows the films (beyond a reference film)."""
+        return bool(self.people or self.without_people or self.genres or self.without_genres or self.mood
+                    or self.year_min is not None or self.year_max is not None or self.min_rating is not None
+                    or self.max_runtime is not None or self.original_language is not None)
+
+    @property
+    def hard(self) -> bool:
+        """True when a constraint must hold for every answer (moods only rank)."""
+        return self.has_constraints and any(k.slot != "mood" for k in self.constraints("en"))
+
+    def refined(self, follow_up: "Request") -> "Request":
+        """This request narrowed by a follow-up ("only comedies", "without horror", "from the 90s")."""
+        merged = replace(self, action="new", position=None, relative=None)
+        for name in self.LIST_SLOTS:
+            added = [v for v in getattr(follow_up, name) if v not in getattr(merged, name)]
+            setattr(merged, name, getattr(merged, name) + added)
+        if follow_up.genres and follow_up.only:  # "only comedies" replaces the genres asked before
+            merged.genres = list(follow_up.genres)
+        merged.genres = [g for g in merged.genres if g not in follow_up.without_genres]
+        merged.without_genres = [g for g in merged.without_genres if g not in follow_up.genres]
+        merged.people = [p for p in merged.people if p not in follow_up.without_people]
+        merged.without_people = [p for p in merged.without_people if p not in follow_up.people]
+        for name in ("year_min", "year_max", "min_rating", "max_runtime", "original_language"):
+            if getattr(follow_up, name) is not None:
+                setattr(merged, name, getattr(follow_up, name))
+        if follow_up.year_min is not None and follow_up.year_max is None and merged.year_max is not None \
+                and merged.year_max < follow_up.year_min:
+            merged.year_max = None
+        if follow_up.year_max is not None and follow_up.year_min is None and merged.year_min is not None \
+                and merged.year_min > follow_up.year_max:
+            merged.year_min = None
+        return merged
+
+    def without(self, key: str) -> "Request":
+        """The same request without the constraint ``key`` (see :meth:`constraints`)."""
+        slot, _, value = key.partition(":")
+        copy = replace(self, action="new", position=None, relative=None)
+        if slot in self.LIST_SLOTS:
+            setattr(copy, slot, [v for v in getattr(copy, slot) if v != value])
+        elif slot == "years":
+            copy.year_min = copy.year_max = None
+        elif slot == "film":
+            copy.film = None
+        elif slot in ("min_rating", "max_runtime", "original_language"):
+            setattr(copy, slot, None)
+        else:
+            raise KeyError(key)
+        return copy
+
+    def constraints(self, language: Language, film_label: str | None = None) -> list[Constraint]:
+        """What was understood, one chip per constraint, labelled in ``language``."""
+        fr = language == "fr"
+        chips: list[Constraint] = []
+        if self.film is not None and film_label:
+            chips.append(Constraint("film:", "film", (f"comme {film_label}" if fr else f"like {film_label}")))
+        for person in self.people:
+            chips.append(Constraint(f"people:{person}", "people", (f"avec {person}" if fr else f"with {person}")))
+        for person in self.without_people:
+            chips.append(Constraint(f"without_people:{person}", "without_people",
+                                    f"sans {person}" if fr else f"without {person}"))
+        for genre in self.genres:
+            chips.append(Constraint(f"genres:{genre}", "genres", GENRE_FR[genre] if fr else genre))
+        for genre in self.without_genres:
+            name = GENRE_FR[genre] if fr else genre
+            chips.append(Constraint(f"without_genres:{genre}", "without_genres", f"sans {name}" if fr else f"no {name}"))
+        if self.year_min is not None or self.year_max is not None:
+            chips.append(Constraint("years:", "years", year_label(self.year_min, self.year_max, language)))
+        if self.min_rating is not None:
+            chips.append(Constraint("min_rating:", "min_rating", (f"noté ≥ {self.min_rating:g}" if fr else
+                                                                  f"rated ≥ {self.min_rating:g}")))
+        if self.max_runtime is not None:
+            chips.append(Constraint("max_runtime:", "max_runtime", (f"≤ {self.max_runtime} min")))
+        if self.original_language is not None:
+            english, french = LANGUAGE_NAMES.get(self.original_language, (self.original_language,) * 2)
+            chips.append(Constraint("original_language:", "original_language",
+                                    f"en {french}" if fr else f"in {english}"))
+        for mood in self.mood:
+            chips.append(Constraint(f"mood:{mood}", "mood", MOOD_FR.get(mood, mood) if fr else mood))
+        return chips
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def year_label(low: int | None, high: int | None, language: Language) -> str:
+    fr = language == "fr"
+    if low is not None and high is not None:
+        if low == high:
+            return f"en {low}" if fr else f"in {low}"
+        if low % 10 == 0 and high == low + 9:
+            return f"années {low % 100:02d}" if fr and low < 2000 else (f"années {low}" if fr else f"{low}s")
+        return f"{low}–{high}"
+    if low is not None:
+        return f"depuis {low}" if fr else f"from {low}"
+    return f"jusqu’à {high}" if fr else f"up to {high}"

@@ -1,0 +1,515 @@
+"""One message -> a :class:`Request`: reference film, people, genres, years, rating, runtime,
+original language, moods and follow-up actions, in English and French, typos tolerated.
+
+Rules over the folded message (see :mod:`.lexicon`), grounded in the catalogue: people are
+matched against the cast names the catalogue knows (exactly, then with rapidfuzz), films
+against its titles. The order matters:
+
+1. a film named in quotes or after a cue ("like Heat", "j'ai adoré Alien") is found first,
+   so that words inside its title ("The *Dark* Knight") are not read as constraints;
+2. constraints are read from the rest; a word sequence left over may still be a title
+   ("heat 1995", "the matrix");
+3. the action: "more", "why the second one?", a refinement ("only comedies", "plus récent")
+   or a new request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from ..titles import Resolution, TitleResolver
+from .lexicon import (ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOODS,
+                      NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
+from .request import Language, Request
+
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+_QUOTED = re.compile(r"[\"“«‘]\s*([^\"”»’]{1,120}?)\s*[\"”»’]|(?<!\w)'([^']{1,120}?)'(?!\w)")
+_CUES = re.compile(
+    r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|\blike\b|such as|as good as|"
+    r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
+    r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
+    r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
+    r"dans la veine de|facon|j['’ ]?ai (?:bien |beaucoup |vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
+    r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la)\s+", re.IGNORECASE)
+#: A title *before* these: "Zodiac was great", "Amélie c'est mon film préféré", "whiplash blew me away".
+_POST_CUES = re.compile(
+    r"\s+(?:was|is|were|blew|rocked|has been|c'est|c est|etait|m'a|m a|a ete|reste|est|etait)\b", re.IGNORECASE)
+_CUE_BEFORE = re.compile(r"(?:^|[,.;!?:]|\b(?:revu|vu|adore|aime|watched|seen|rewatched))\s*$")
+YEAR = r"((?:19|20)\d\d)"
+_DECADE_WORDS = {"sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
+                 "soixante": 1960, "soixante-dix": 1970, "soixante dix": 1970, "quatre-vingt": 1980,
+                 "quatre vingt": 1980, "quatre-vingts": 1980, "quatre-vingt-dix": 1990, "quatre vingt dix": 1990}
+_EXCLUDE_BEFORE = re.compile(
+    r"(?:without|\bno\b|\bnot\b|except|excluding|avoid|anything but|rather than|instead of|\bhate\b|i dislike|"
+    r"not a fan of|sans|\bpas\b|sauf|aucune?|\bni\b|jamais|deteste|evite|pas fan|hors|plutot que|no more|nothing)"
+    r"(?:[\s']+(?:any|a|an|de|d|des|du|la|le|les|l|un|une|films?|movies?|trop|too|much|more|of|the|genre|type|"
+    r"avec|with|fan|of|that|is|are|ca|c|est|en|mode|style)\b)*[\s']*$")
+_CHAIN = re.compile(r"^[\s,]*(?:or|nor|ni|and|et|ou|,)[\s']*(?:(?:de|d|des|du|la|le|les|l|any|a|an)[\s']+)*$")
+_MORE_WORDS = {"more", "others", "other", "another", "next", "encore", "autres", "autre", "suite", "d'autres",
+               "suivants", "suivant"}
+_MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "chose", "suggestions", "ones",
+                "films", "movies", "film", "movie", "options", "again", "de", "des", "la", "les", "un", "une",
+                "d", "donne", "donne-moi", "moi", "montre", "montre-moi", "ok", "okay", "thanks", "merci", "cool",
+                "et", "and", "s'il", "te", "vous", "plait", "plaît", "like", "those", "that", "this", "these",
+                "comme", "ca", "ça", "yes", "oui", "any", "idees", "ideas", "propositions", "titles", "titres",
+                "je", "veux", "want", "i", "the", "recommendations", "recos", "go", "on", "continue", "keep",
+                "going", "let's", "see", "voir", "encore", "s'", "pls", "plz", "autres", "choses", "ones", "?",
+                "lot", "few", "quelques", "tu", "as", "t'as", "have", "you", "got", "can", "could"}
+_REFINE_START = re.compile(
+    r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|"
+    r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
+    r"sauf|except|excluding|only the|more recent|older|newer|plus)\b")
+_REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|plutot|"
+                         r"older|newer|more recent|plus recents?|plus anciens?|plus vieux|earlier ones|later ones|"
+                         r"plus recentes?|plus anciennes?|plus vieilles?)\b")
+_FRESH = re.compile(r"\b(?:i want|i'd like|i would like|suggest|recommend|show me|find me|looking for|give me|"
+                    r"je veux|je voudrais|j'aimerais|propose|conseille|recommande|cherche|donne-moi|donne moi|"
+                    r"t'as|tu as|tu aurais|vous avez|any good|des films|some films|some movies|films? (?:with|avec))")
+
+
+@dataclass
+class Understood:
+    """A parsed message: its request, its language, and how the film was found."""
+
+    request: Request
+    language: Language
+    film_span: str = ""
+    resolution: Resolution | None = None
+    attempted: str = ""  # a title-like span that matched no film ("unknown film" with suggestions)
+    suggestions: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int, str, object]] = field(default_factory=list)  # (start, end, slot, value)
+
+
+class PeopleIndex:
+    """The cast names the catalogue knows, for exact and fuzzy lookup of folded word n-grams."""
+
+    def __init__(self, credits: pd.Series):
+        counts: dict[str, int] = {}
+        for value in credits.dropna().astype(str):
+            for name in value.split("-"):
+                name = name.strip()
+                if len(name.split()) >= 2:
+                    counts[name] = counts.get(name, 0) + 1
+        by_fold: dict[str, str] = {}
+        for name in sorted(counts, key=lambda n: (-counts[n], n)):  # the better-known spelling wins a clash
+            by_fold.setdefault(" ".join(_WORD.findall(fold(name))), name)
+        self.by_fold = by_fold
+        self.keys = list(by_fold)
+        self.films = counts
+
+    def exact(self, words: str) -> str | None:
+        return self.by_fold.get(words)
+
+    def fuzzy(self, words: str, cutoff: float = 90.0) -> str | None:
+        if len(words) < 7:
+            return None
+        found = process.extractOne(words, self.keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return self.by_fold[found[0]] if found else None
+
+
+def language_signal(message: str) -> Language | None:
+    """``"fr"`` or ``"en"`` when the message's own words say so, ``None`` when they do not ("Heat", "ok")."""
+    words = [w for w in _WORD.findall(fold(message))]
+    french = sum(w in FRENCH_WORDS for w in words) + sum(w.startswith(("j'", "qu'", "d'", "l'", "c'", "t'", "n'"))
+                                                         for w in words)
+    english = sum(w in ENGLISH_WORDS for w in words)
+    if french == english:
+        return None
+    return "fr" if french > english else "en"
+
+
+def detect_language(message: str) -> Language:
+    """``"fr"`` when French words outnumber English ones, else ``"en"``."""
+    return language_signal(message) or "en"
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+class Parser:
+    """Messages -> :class:`Understood`, with the catalogue's titles and cast names."""
+
+    def __init__(self, resolver: TitleResolver, people: PeopleIndex):
+        self.resolver, self.people = resolver, people
+
+    # -- films --------------------------------------------------------------------------------
+    def _title_spans(self, message: str) -> list[tuple[int, list[tuple[int, int]]]]:
+        """Candidate title spans ``(priority, [(start, end), ...])``: quoted (0), after a cue (1)."""
+        groups: list[tuple[int, list[tuple[int, int]]]] = []
+        for match in _QUOTED.finditer(message):
+            group = 1 if match.group(1) is not None else 2
+            groups.append((0, [(match.start(group), match.end(group))]))
+        folded = fold(message)
+        for cue in _CUES.finditer(folded):
+            words = [m for m in _WORD.finditer(message, cue.end())][:9]
+            spans = []
+            for n in range(len(words), 0, -1):
+                start, end = words[0].start(), words[n - 1].end()
+                if re.search(r"[,.;!?]", message[start:end]):
+                    continue  # a title rarely spans punctuation
+                spans.append((start, end))
+            groups.append((1, spans))
+        for cue in _POST_CUES.finditer(folded):
+            words = [m for m in _WORD.finditer(message, 0, cue.start())][-8:]
+            spans = []
+            for i in range(len(words)):  # suffixes that start a sentence (or follow "j'ai revu")
+                start, end = words[i].start(), words[-1].end()
+                if _CUE_BEFORE.search(folded[:start]) and not re.search(r"[,.;!?]", message[start:end]):
+                    spans.append((start, end))
+            if spans:
+                groups.append((1, spans))
+        return groups
+
+    def _meaningful(self, text: str) -> bool:
+        words = _WORD.findall(fold(text))
+        return bool(words) and not all(w in FILLER for w in words)
+
+    def _exact(self, message: str, start: int, end: int) -> Resolution | None:
+        span = message[start:end].strip(" ,.;:!?¿¡\"'«»")
+        if re.fullmatch(r"(?:19|20)\d\d", span):  # "après 2010" is a year, not the film "2010"
+            return None
+        return self.resolver.resolve_exact(span) if self._meaningful(span) else None
+
+    # -- constraints ----------------------------------------------------------------------------
+    @staticmethod
+    def _excluded(folded: str, start: int, previous: list[tuple[int, int, bool]]) -> bool:
+        before = folded[max(0, start - 40):start]
+        if _EXCLUDE_BEFORE.search(before):
+            return True
+        if previous:  # "no horror or animation": the exclusion carries along a list
+            last_start, last_end, last_excluded = previous[-1]
+            if last_excluded and _CHAIN.match(folded[last_end:start]):
+                return True
+        return False
+
+    def _constraints(self, message: str, folded: str, blocked: list[tuple[int, int]]) -> list[tuple]:
+        spans: list[tuple[int, int, str, object]] = []
+
+        def free(start: int, end: int) -> bool:
+            return not any(_overlaps((start, end), b) for b in blocked) and \
+                not any(_overlaps((start, end), (s[0], s[1])) for s in spans)
+
+        def add(match: re.Match, slot: str, value: object, group: int = 0) -> None:
+            start, end = match.start(group), match.end(group)
+            if free(start, end):
+                spans.append((start, end, slot, value))
+
+        # relative years first: "older", "plus récent"
+        for m in re.finditer(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b",
+                             folded):
+            add(m, "relative", "older")
+        for m in re.finditer(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b",
+                             folded):
+            add(m, "relative", "newer")
+        # years
+        for m in re.finditer(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b", folded):
+            add(m, "years", (int(m[1]), int(m[2])))
+        for m in re.finditer(r"\b" + YEAR + r"\s*(?:-|–|to|a)\s*" + YEAR + r"\b", folded):
+            add(m, "years", (int(m[1]), int(m[2])))
+        for m in re.finditer(r"\b(?:after|apres|post|later than|newer than|plus recents? que|posterieurs? a)\s+"
+                             + YEAR + r"\b", folded):
+            add(m, "years", (int(m[1]) + 1, None))
+        for m in re.finditer(r"\b(?:since|depuis|a partir de|starting(?: from| in)?|from)\s+" + YEAR +
+                             r"(?:\s+(?:onwards?|on|and later|or later|and after|ou apres|et apres|et plus))?\b", folded):
+            onwards = m[0].split()[0] in ("since", "depuis", "a", "starting") or len(m[0].split()) > 2 and \
+                m[0].split()[-1] in ("onwards", "onward", "on", "later", "after", "apres", "plus")
+            if onwards:
+                add(m, "years", (int(m[1]), None))
+        for m in re.finditer(YEAR + r"\s+(?:and later|or later|and after|onwards?|ou apres|et apres|et plus)\b",
+                             folded):
+            add(m, "years", (int(m[1]), None))
+        for m in re.finditer(r"\b(?:before|avant|pre|older than|earlier than|anterieurs? a|prior to)\s+" + YEAR + r"\b",
+                             folded):
+            add(m, "years", (None, int(m[1]) - 1))
+        for m in re.finditer(r"\b(?:until|up to|jusqu'(?:a|en)|au plus tard en)\s+" + YEAR + r"\b", folded):
+            add(m, "years", (None, int(m[1])))
+        for m in re.finditer(r"\b(?:(?:des |les |the |in the |from the |of the )?annees?\s+|the\s+|'|’)?"
+                             r"((?:19|20)?\d0)\s*'?s\b", folded):
+            add(m, "years", _decade(m[1]))
+        for m in re.finditer(r"\bannees?\s+((?:19|20)?\d0)\b", folded):
+            add(m, "years", _decade(m[1]))
+        for m in re.finditer(r"\b(?:annees?\s+)?(" + "|".join(sorted(_DECADE_WORDS, key=len, reverse=True)) + r")\b",
+                             folded):
+            if m[1] in ("sixties", "seventies", "eighties", "nineties") or m[0].startswith("annee"):
+                start = _DECADE_WORDS[m[1]]
+                add(m, "years", (start, start + 9))
+        for m in re.finditer(r"\b" + YEAR + r"\b", folded):
+            add(m, "years", (int(m[1]), int(m[1])))
+        for m in re.finditer(r"\b(?:recent|recents|recente|recentes|latest|newest|nouveaux films|new (?:films?|movies?)"
+                             r"|derniers films)\b", folded):
+            add(m, "years", (2010, None))
+        for m in re.finditer(r"\b(?:old|oldies|classic|classics|classiques?|vieux films?|vieux|vieilles?|"
+                             r"old[- ]school|anciens films?)\b", folded):
+            add(m, "years", (None, 1979))
+        # runtime (before rating: "under 2 hours" is not a rating)
+        number = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
+        for m in re.finditer(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
+                             r"not longer than|below|within|moins d'|moins de|pas plus de|pas plus d'|au plus|"
+                             r"au maximum|maxi|en moins de|inferieure? a|<=?)\s*" + number +
+                             r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)\b(?:\s*(\d\d)|\s*(?:and a half|et demie?))?",
+                             folded):
+            add(m, "max_runtime", _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0]))
+        for m in re.finditer(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b", folded):
+            add(m, "max_runtime", _minutes(m[1], "h", m[2], False))
+        for m in re.finditer(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
+                             r"et demie)\b", folded):
+            add(m, "max_runtime", 90)
+        for m in re.finditer(r"\b(?:short|courts?|courte|not too long|pas trop longs?|pas trop longue)\b", folded):
+            add(m, "max_runtime", 100)
+        # rating
+        for m in re.finditer(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
+                             r"\bgood (?:reviews|ratings?|scores?|notes)\b|\bcritically acclaimed\b|\bacclaimed\b|"
+                             r"\bacclamee?s?\b|\bbonnes? (?:critiques?|notes?)\b|\bbien accueillie?s?\b", folded):
+            add(m, "min_rating", 7.0)
+        for m in re.finditer(r"\b(?:rated|rating|notee?s?|note|score[ds]?|imdb|tmdb)\s*(?:of|de|d'|a|:)?\s*"
+                             r"(?:at least|au moins|above|over|plus de|more than|superieure? a|minimum|min|>=?)?\s*"
+                             r"(\d{1,2}(?:[.,]\d)?)(?:\s*/\s*10|\s*\+)?", folded):
+            if float(m[1].replace(",", ".")) <= 10:
+                add(m, "min_rating", float(m[1].replace(",", ".")))
+        for m in re.finditer(r"(?:\babove|\bover|at least|au moins|plus de|more than|minimum|\bmin\b|superieure? a|>=?)"
+                             r"\s*(\d(?:[.,]\d)?)(?!\s*(?:h\b|hours?|heures?|min|minutes?|mn|ans|years?|films?|"
+                             r"movies?|\d))", folded):
+            add(m, "min_rating", float(m[1].replace(",", ".")))
+        for m in re.finditer(r"\b(\d(?:[.,]\d)?)\s*(?:\+|/\s*10\b|stars?\b|etoiles?\b|or more\b|ou plus\b)", folded):
+            add(m, "min_rating", float(m[1].replace(",", ".")))
+        # original language
+        for code, pattern in LANGUAGES:
+            for m in re.finditer(r"\b(?:in |en )?(?:" + pattern + r")(?:[- ]language|[- ]speaking)?\b", folded):
+                add(m, "original_language", code)
+        # genres, included or excluded
+        found: list[tuple[int, int, bool]] = []
+        genre_matches = []
+        for pattern, genres in GENRE_WORDS:
+            for m in re.finditer(pattern, folded):
+                genre_matches.append((m.start(), m.end(), genres))
+        for m in _WORD.finditer(folded):  # typos: "thriler", "commedy", "animted"
+            word = m.group()
+            if len(word) >= 5 and word not in FILLER and not any(s <= m.start() < e for s, e, _ in genre_matches):
+                close = process.extractOne(word, list(GENRE_VOCABULARY), scorer=fuzz.ratio, score_cutoff=85)
+                if close is not None:
+                    genre_matches.append((m.start(), m.end(), GENRE_VOCABULARY[close[0]]))
+        for start, end, genres in sorted(genre_matches, key=lambda g: (g[0], -g[1])):
+            if not free(start, end):
+                continue
+            excluded = self._excluded(folded, start, found)
+            found.append((start, end, excluded))
+            spans.append((start, end, "without_genres" if excluded else "genres", genres))
+        # moods and themes
+        for mood, pattern in MOODS:
+            for m in re.finditer(pattern, folded):
+                if free(m.start(), m.end()):
+                    negated = re.search(r"(?:\bnot|\bpas|\bno|\bnothing|\brien de|\bsans|\bwithout)[\s']+"
+                                        r"(?:(?:too|trop|very|tres|de|d|a|an|the|la|le|les|des)[\s']+)*$",
+                                        folded[max(0, m.start() - 25):m.start()])
+                    spans.append((m.start(), m.end(), "skip" if negated else "mood", mood))
+        for m in re.finditer(r"\b(?:about|sur|qui parlent? d[e']|a propos d[e']|themed around|centered on)\s*"
+                             r"(?:(?:the|a|an|les|la|le|l'|des|du|un|une|de|d')\s*)?([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)",
+                             folded):
+            words = m[1].split()
+            two = " ".join(words[:2])
+            theme, end = (THEME_TRANSLATIONS[two], m.end(1)) if two in THEME_TRANSLATIONS else \
+                (THEME_TRANSLATIONS.get(words[0], words[0]), m.start(1) + len(words[0]))
+            if words[0] not in FILLER and free(m.start(1), end) and len(words[0]) > 2:
+                spans.append((m.start(1), end, "mood", theme))
+        for pattern in (r"\b(?:films?|movies?) (?:de |d'|sur |about |with |avec des |avec )(?:la |le |les |l'|the )?"
+                        r"([a-z]+)\b", r"\b([a-z]+) (?:films?|movies?)\b"):
+            for m in re.finditer(pattern, folded):
+                if m[1] in THEME_WORDS and free(m.start(1), m.end(1)):
+                    spans.append((m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1])))
+        for m in re.finditer(r"\b(?:with|avec des|avec)\s+([a-z]+)\b", folded):
+            if m[1] in THEME_WORDS and free(m.start(1), m.end(1)):
+                spans.append((m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1])))
+        # people (cast), included or excluded
+        words = list(_WORD.finditer(folded))
+        taken: list[tuple[int, int]] = []
+        for n in (3, 2):
+            for i in range(len(words) - n + 1):
+                start, end = words[i].start(), words[i + n - 1].end()
+                if not free(start, end) or any(_overlaps((start, end), t) for t in taken):
+                    continue
+                text = " ".join(w.group() for w in words[i:i + n])
+                if all(w.group() in FILLER for w in words[i:i + n]):
+                    continue
+                name = self.people.exact(text)
+                if name is None and words[i].group() not in FILLER and words[i + n - 1].group() not in FILLER:
+                    name = self.people.fuzzy(text)
+                if name is not None:
+                    taken.append((start, end))
+                    excluded = bool(_EXCLUDE_BEFORE.search(folded[max(0, start - 30):start]))
+                    spans.append((start, end, "without_people" if excluded else "people", name))
+        return spans
+
+    # -- the whole message ----------------------------------------------------------------------
+    def parse(self, message: str) -> Understood:
+        folded = fold(message)
+        language = detect_language(message)
+        # 1. a quoted or cued title
+        film: tuple[tuple, Resolution, tuple[int, int]] | None = None
+        groups = self._title_spans(message)
+        for priority, spans in groups:
+            for start, end in spans:
+                found = self._exact(message, start, end)
+                if found is not None:
+                    key = (-priority, end - start)
+                    if film is None or key > film[0]:
+                        film = (key, found, (start, end))
+        # 2. constraints around it
+        blocked = [film[2]] if film else []
+        spans = self._constraints(message, folded, blocked)
+        covered = [(s[0], s[1]) for s in spans]
+        # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
+        attempted, suggestions = "", []
+        if film is None:
+            film = self._leftover_title(message, covered, bool(spans))
+        if film is None:
+            cued = [(s, e) for p, group in groups for s, e in group[:1]] if groups else []
+            candidates = [(s, e) for s, e in cued if self._meaningful(message[s:e])
+                          and not self._covered(message, s, e, covered)]
+            if not spans and not candidates and len(_WORD.findall(message)) <= 5 and self._meaningful(message):
+                candidates = [(0, len(message))]
+            best: tuple[float, Resolution, tuple[int, int]] | None = None
+            for start, end in candidates:
+                text = self._trim_to_uncovered(message, start, end, covered)
+                if not text:
+                    continue
+                result = self.resolver.resolve(text)
+                if result.found and (best is None or result.score > best[0]):
+                    best = (result.score, result, (start, end))
+                suggestions += [s for s in result.suggestions if s not in suggestions]
+                attempted = attempted or text
+            if best is not None:
+                film = ((0, 0), best[1], best[2])
+                attempted, suggestions = "", []
+        request = Request()
+        film_span = ""
+        resolution = None
+        if film is not None:
+            resolution = film[1]
+            request.film = resolution.film_id
+            film_span = message[film[2][0]:film[2][1]]
+            spans = [s for s in spans if not _overlaps((s[0], s[1]), film[2])]
+        for start, end, slot, value in spans:
+            if slot in ("genres", "without_genres"):
+                target = getattr(request, slot)
+                target += [g for g in value if g not in target]
+            elif slot in ("people", "without_people", "mood"):
+                target = getattr(request, slot)
+                if value not in target:
+                    target.append(value)
+            elif slot == "years":
+                low, high = value
+                request.year_min = low if low is not None else request.year_min
+                request.year_max = high if high is not None else request.year_max
+            elif slot in ("min_rating", "max_runtime", "original_language", "relative"):
+                setattr(request, slot, value)
+        request.genres = [g for g in request.genres if g not in request.without_genres]
+        self._action(request, message, folded, spans, film is not None)
+        if film_span:  # a title's words say nothing of the user's language ("des films comme The Lives of Others")
+            rest = message[:film[2][0]] + " " + message[film[2][1]:]
+            language = language_signal(rest) or language
+        return Understood(request, language, film_span, resolution, attempted, suggestions[:5], spans)
+
+    def _covered(self, message: str, start: int, end: int, covered: list[tuple[int, int]]) -> bool:
+        """True when every non-filler word of the span lies inside a constraint."""
+        for word in _WORD.finditer(message, start, end):
+            if fold(word.group()) in FILLER:
+                continue
+            if not any(_overlaps((word.start(), word.end()), c) for c in covered):
+                return False
+        return True
+
+    def _trim_to_uncovered(self, message: str, start: int, end: int, covered: list[tuple[int, int]]) -> str:
+        """The span cut before its first constraint word ("the matrx from the 90s" -> "the matrx")."""
+        for c_start, _ in sorted(covered):
+            if start <= c_start < end:
+                end = c_start
+        text = message[start:end].strip(" ,.;:!?¿¡\"'«»")
+        words = text.split()
+        while words and fold(words[-1]) in FILLER - {"the", "a", "an", "le", "la", "les"}:
+            words.pop()
+        text = " ".join(words)
+        return text if self._meaningful(text) else ""
+
+    def _leftover_title(self, message: str, covered: list[tuple[int, int]], has_constraints: bool):
+        """An exact title among the words no constraint took (longest first)."""
+        words = [w for w in _WORD.finditer(message) if not any(_overlaps((w.start(), w.end()), c) for c in covered)]
+        runs: list[list[re.Match]] = []
+        for word in words:
+            if runs and not re.search(r"[,.;!?]", message[runs[-1][-1].end():word.start()]) and \
+                    not any(runs[-1][-1].end() <= c[0] < word.start() for c in covered):
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+        best = None
+        content = [w for w in words if fold(w.group()) not in FILLER]
+        for run in runs:
+            for i in range(len(run)):
+                for j in range(min(len(run), i + 8), i, -1):
+                    start, end = run[i].start(), run[j - 1].end()
+                    found = self._exact(message, start, end)
+                    if found is None:
+                        continue
+                    span_words = [w for w in run[i:j] if fold(w.group()) not in FILLER]
+                    short = len(_WORD.findall(message)) <= 3
+                    strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
+                                                      and short) or \
+                        (message[start:start + 1].isupper() and start > 0 and len(span_words[0].group()) > 3)
+                    if not strong:
+                        continue
+                    key = ((len(span_words), end - start), found, (start, end))
+                    if best is None or key[0] > best[0]:
+                        best = key
+        return ((0, best[0]), best[1], best[2]) if best else None
+
+    @staticmethod
+    def _action(request: Request, message: str, folded: str, spans: list[tuple], has_film: bool) -> None:
+        words = [w.strip("!?.,;:") for w in folded.replace("?", " ").replace("!", " ").split()]
+        words = [w for w in words if w]
+        if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|reason)\b", folded):
+            request.action = "why"
+            for word in words:
+                if word in ORDINALS:
+                    request.position = ORDINALS[word]
+                    break
+            else:
+                number = re.search(r"(?:number|numero|n°|no\.?|#|le|la|the|film|movie)\s*(\d)\b", folded)
+                if number:
+                    request.position = int(number[1])
+            if request.position is None and re.search(r"\b(?:last one|dernier|derniere)\b", folded):
+                request.position = -1
+            return
+        if words and not has_film and not request.has_constraints and \
+                any(w in _MORE_WORDS for w in words) and all(w in _MORE_WORDS or w in _MORE_FILLER for w in words):
+            request.action = "more"
+            return
+        if has_film:
+            return
+        constraint = request.has_constraints or request.relative is not None
+        if not constraint:
+            return
+        if request.relative is not None or _REFINE_ANY.search(folded) or \
+                (_REFINE_START.search(folded) and not _FRESH.search(folded)):
+            request.action = "refine"
+            request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste)\b", folded))
+
+
+def _decade(text: str) -> tuple[int, int]:
+    value = int(text)
+    if value < 100:
+        value += 1900 if value >= 30 else 2000
+    return value, value + 9
+
+
+def _minutes(amount: str, unit: str, extra: str | None, half: bool) -> int:
+    value = float(NUMBER_WORDS.get(amount, amount.replace(",", ".")) if not amount.replace(",", ".").replace(".", "").isdigit()
+                  else amount.replace(",", "."))
+    if unit.startswith("h"):
+        minutes = value * 60 + (int(extra) if extra else 0) + (30 if half else 0)
+    else:
+        minutes = value
+    return int(round(minutes))
