@@ -44,7 +44,12 @@ class RecommendRequest(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A message, or a constraint to remove from a conversation's last request (stated in the schema too).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["message"], "properties": {"message": {"type": "string"}},
+                   "not": {"required": ["remove"]}},
+                  {"required": ["remove", "conversation_id"],
+                   "properties": {"remove": {"type": "string"}, "conversation_id": {"type": "string"}}}]})
     message: str | None = Field(None, description="A request in English or French (optional with `remove`).",
                                 examples=["a dark sci-fi thriller from the 90s"], min_length=1,
                                 max_length=MAX_CHARS, pattern=TEXT_PATTERN)
@@ -52,7 +57,7 @@ class ChatRequest(BaseModel):
                                         "(\"more\", \"only comedies\", \"why the second one?\").",
                                         pattern=r"^[A-Za-z0-9_-]{1,64}$")
     remove: str | None = Field(None, description="The `key` of one constraint of the last answer: asks again "
-                               "without it (needs conversation_id).", min_length=1, max_length=200,
+                               "without it (needs conversation_id; a message sent with it is ignored).", min_length=1, max_length=200,
                                pattern=TEXT_PATTERN)
 
     @field_validator("message", "remove", mode="before")

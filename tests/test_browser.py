@@ -30,19 +30,52 @@ def browser():
 
 def _ask(browser, text):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     bots_before = len(browser.find_elements(By.CSS_SELECTOR, ".message.bot"))
     box = browser.find_element(By.ID, "message")
     box.clear()
     box.send_keys(text)
     browser.find_element(By.ID, "send").click()
-    wait = WebDriverWait(browser, 120)
+    return _wait_for_answer(browser, bots_before)
+
+
+def _wait_for_answer(browser, bots_before):
+    """The new bot answer, once the "…" bubble is gone and the page takes input again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the "…" bubble is removed when the answer comes: a bubble found a moment before may be gone
+    wait = WebDriverWait(browser, 120, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".message.bot")) > bots_before
                and b.find_elements(By.CSS_SELECTOR, ".message.bot")[-1].text != "…")
     wait.until(ec.element_to_be_clickable((By.ID, "send")))
     return browser.find_elements(By.CSS_SELECTOR, ".message.bot")[-1]
+
+
+def _start(browser, url):
+    """The page with an empty thread (the thread is kept in localStorage across loads)."""
+    browser.get(url + "/")
+    browser.execute_script("localStorage.clear()")
+    browser.get(url + "/")
+
+
+def _film_ids(answer):
+    from selenium.webdriver.common.by import By
+
+    return [card.get_attribute("data-film-id") for card in answer.find_elements(By.CSS_SELECTOR, ".card")]
+
+
+def _title_with_many_neighbours(service, need=16):
+    """A catalogue film whose own list names at least ``need`` films of the sample (two pages of answers)."""
+    movies = service.recommender.catalogue.movies
+    known = set(movies["id"].astype(str))
+    listed = movies[movies["recommendations"].notna()]
+    for label, neighbours in zip(listed["label"], listed["recommendations"]):
+        if sum(n in known for n in str(neighbours).split("-")) >= need:
+            return label
+    return listed["label"].iloc[0]
 
 
 def test_typing_a_request_shows_cards(browser, live_server, service):
@@ -50,24 +83,162 @@ def test_typing_a_request_shows_cards(browser, live_server, service):
 
     movies = service.recommender.catalogue.movies
     title = movies[movies["recommendations"].notna()]["label"].iloc[0]
-    browser.get(live_server + "/")
+    _start(browser, live_server)
     assert "Pelliculum" in browser.title
     answer = _ask(browser, f"Suggest movies similar to {title}")
     cards = answer.find_elements(By.CSS_SELECTOR, ".card")
     assert 1 <= len(cards) <= 8
     first = cards[0]
     assert first.find_element(By.CSS_SELECTOR, "h3").text  # title
-    assert first.find_elements(By.CSS_SELECTOR, ".placeholder, img")  # poster or placeholder
+    assert not answer.find_elements(By.CSS_SELECTOR, ".placeholder")  # no empty poster block
+    assert all((img.get_attribute("src") or "").startswith("https://")
+               for img in answer.find_elements(By.CSS_SELECTOR, ".card img"))  # posters only from https URLs
     assert title in answer.find_element(By.CSS_SELECTOR, ".bubble").text
 
 
 def test_nothing_is_injected_into_the_page(browser, live_server):
     from selenium.webdriver.common.by import By
 
-    browser.get(live_server + "/")
+    _start(browser, live_server)
     hostile = '<img src=x onerror="document.body.dataset.pwned=1">"<script>alert(1)</script>'
     _ask(browser, hostile)
     assert browser.execute_script("return document.body.dataset.pwned") is None
     user_bubbles = browser.find_elements(By.CSS_SELECTOR, ".message.user .bubble")
     assert user_bubbles[-1].text == hostile  # shown as text, not markup
     assert not browser.find_elements(By.CSS_SELECTOR, ".bubble img, .bubble script")
+
+
+def test_more_continues_the_conversation_and_survives_a_reload(browser, live_server, service):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    title = _title_with_many_neighbours(service)
+    _start(browser, live_server)
+    first = _film_ids(_ask(browser, f"Suggest movies similar to {title}"))
+    assert first
+    stored = browser.execute_script("return JSON.parse(localStorage.getItem('pelliculum.thread.v1'))")
+    assert stored["conversationId"]  # the server's conversation_id is kept
+    second = _film_ids(_ask(browser, "more"))
+    assert second, "the second answer has cards"
+    assert not set(first) & set(second), "'more' repeats no film of the first answer"
+
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".message.bot")) >= 2)
+    bots = browser.find_elements(By.CSS_SELECTOR, ".message.bot")
+    assert [_film_ids(bots[-2]), _film_ids(bots[-1])] == [first, second]
+    users = [b.text for b in browser.find_elements(By.CSS_SELECTOR, ".message.user .bubble")]
+    assert users == [f"Suggest movies similar to {title}", "more"]
+
+    browser.find_element(By.ID, "new").click()  # "New conversation" empties the thread and the storage
+    assert not browser.find_elements(By.CSS_SELECTOR, ".message")
+    assert browser.execute_script("return localStorage.getItem('pelliculum.thread.v1')") is None
+
+
+def test_removing_a_chip_asks_again_without_that_constraint(browser, live_server, service):
+    from selenium.webdriver.common.by import By
+
+    title = _title_with_many_neighbours(service)
+    _start(browser, live_server)
+    answer = None
+    for request in ("a comedy from the 90s", f"{title} but only comedies"):
+        answer = _ask(browser, request)
+        if answer.find_elements(By.CSS_SELECTOR, ".chip"):
+            break
+    chips = answer.find_elements(By.CSS_SELECTOR, ".chip")
+    assert chips, f"no constraint chip was shown for {request!r}: {answer.text!r}"
+    keys = [chip.get_attribute("data-key") for chip in chips]
+    removed = keys[0]
+    button = chips[0].find_element(By.CSS_SELECTOR, "button")
+    label = chips[0].find_element(By.CSS_SELECTOR, "span").text
+    assert button.get_attribute("aria-label") == f"Remove {label}"
+    bots_before = len(browser.find_elements(By.CSS_SELECTOR, ".message.bot"))
+
+    button.click()
+    after = _wait_for_answer(browser, bots_before)
+    assert "error" not in after.get_attribute("class"), after.text
+    assert removed not in [chip.get_attribute("data-key") for chip in after.find_elements(By.CSS_SELECTOR, ".chip")]
+    # only the latest answer's chips can be removed
+    bots = browser.find_elements(By.CSS_SELECTOR, ".message.bot")
+    assert all(not b.is_enabled() for b in bots[-2].find_elements(By.CSS_SELECTOR, ".chip button"))
+    assert all(b.is_enabled() for b in after.find_elements(By.CSS_SELECTOR, ".chip button"))
+
+
+def test_a_card_opens_its_details_and_esc_closes_them(browser, live_server, service):
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    title = _title_with_many_neighbours(service)
+    _start(browser, live_server)
+    card = _ask(browser, f"Suggest movies similar to {title}").find_elements(By.CSS_SELECTOR, ".card")[0]
+    film_id = card.get_attribute("data-film-id")
+    name = card.find_element(By.CSS_SELECTOR, "h3").text
+    details = browser.find_element(By.ID, "details")
+    wait = WebDriverWait(browser, 10)
+    active_id = "return document.activeElement && document.activeElement.dataset.filmId"
+
+    card.click()
+    wait.until(lambda b: details.is_displayed())
+    assert details.find_element(By.CSS_SELECTOR, "h2").text == name
+    link = details.find_element(By.CSS_SELECTOR, 'a[href^="https://www.themoviedb.org/movie/"]')
+    assert link.get_attribute("href").rstrip("/").endswith(f"/{film_id}")
+    full = httpx.get(f"{live_server}/movies/{film_id}", timeout=10)
+    if full.status_code == 200:  # the details route: cast and runtime are shown once fetched
+        body = full.json()
+        if body.get("cast"):
+            wait.until(lambda b: body["cast"][0] in details.find_element(By.CSS_SELECTOR, "dl").text)
+        if body.get("runtime"):
+            wait.until(lambda b: "Runtime" in details.find_element(By.CSS_SELECTOR, "dl").text)
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait.until(lambda b: not details.is_displayed())
+    assert browser.execute_script(active_id) == film_id  # focus back on the card
+
+    browser.switch_to.active_element.send_keys(Keys.ENTER)  # the keyboard opens it too
+    wait.until(lambda b: details.is_displayed())
+    assert details.find_element(By.CSS_SELECTOR, "h2").text == name
+    details.find_element(By.CSS_SELECTOR, "button.close").click()
+    wait.until(lambda b: not details.is_displayed())
+    assert browser.execute_script(active_id) == film_id
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, live_server, service):
+    from selenium.webdriver.common.by import By
+
+    title = _title_with_many_neighbours(service)
+    size = browser.get_window_size()
+    browser.set_window_size(375, 800)
+    try:
+        _start(browser, live_server)
+        width = browser.execute_script("return window.innerWidth")
+        assert width <= 400
+        answer = _ask(browser, f"Suggest movies similar to {title}")
+        assert answer.find_elements(By.CSS_SELECTOR, ".card")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        assert browser.execute_script("return document.getElementById('conversation').scrollWidth"
+                                      " <= document.getElementById('conversation').clientWidth")
+        tallest = browser.execute_script(
+            "return Math.max(...[...document.querySelectorAll('.card')].map(c => c.getBoundingClientRect().height))")
+        assert tallest <= browser.execute_script("return window.innerHeight")
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_an_error_is_shown_as_its_detail_and_keeps_the_thread(browser, live_server, service):
+    from selenium.webdriver.common.by import By
+
+    title = _title_with_many_neighbours(service)
+    _start(browser, live_server)
+    _ask(browser, f"Suggest movies similar to {title}")
+    browser.execute_script("""const s = JSON.parse(localStorage.getItem('pelliculum.thread.v1'));
+                              s.conversationId = 'no-such-conversation';
+                              localStorage.setItem('pelliculum.thread.v1', JSON.stringify(s));""")
+    browser.refresh()
+    answer = _ask(browser, "more")
+    assert "error" in answer.get_attribute("class")
+    assert answer.find_element(By.CSS_SELECTOR, ".bubble").text  # the server's detail
+    assert "Traceback" not in answer.text
+    bots = browser.find_elements(By.CSS_SELECTOR, ".message.bot")
+    assert len(bots) == 2 and bots[0].find_elements(By.CSS_SELECTOR, ".card")  # the thread is kept
+    answer = _ask(browser, f"Suggest movies similar to {title}")  # and the next message starts afresh
+    assert answer.find_elements(By.CSS_SELECTOR, ".card")

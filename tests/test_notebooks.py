@@ -25,7 +25,7 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
               "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
-              "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb"}
+              "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb", "08_conversation.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -123,3 +123,15 @@ def test_07_two_stage_recommender(tmp_path, sample_data):
     report = (tmp_path / "reports" / "two_stage.md").read_text()
     assert "## Held-out films (all)" in report and "Δndcg@8 vs baseline" in report
     assert (tmp_path / "reports" / "figures" / "07_candidate_recall.png").is_file()
+
+
+@pytest.mark.slow
+def test_08_conversation(tmp_path, full_data):
+    scraps = execute("08_conversation.ipynb", tmp_path, dataset=str(full_data), more_openers=3,
+                     reports_dir=str(tmp_path / "reports"))
+    assert scraps["dev_every_slot"] >= 0.95 and scraps["test_every_slot"] >= 0.85
+    assert scraps["constraint_answers"] >= 100
+    assert scraps["all_satisfied"] == 1.0 and scraps["ok_share"] == 1.0
+    assert scraps["more_repeats"] == 0 and scraps["french_in_french"] >= 0.95
+    assert (tmp_path / "reports" / "conversation.md").is_file()
+    assert (tmp_path / "reports" / "figures" / "08_parser_accuracy.png").is_file()

@@ -225,8 +225,9 @@ class Dialogue:
             if asked.relative:
                 request = self._relative(request, asked.relative, conversation.last)
             return self._answer(conversation, request, language)
-        if asked.relative and previous is None:
-            asked.relative = None
+        if asked.relative and asked.film is not None:  # "like Alien but more recent"
+            asked = self._relative(asked, asked.relative, [])
+        asked.relative = None
         if asked.film is None and not asked.has_constraints:
             found = self._search(understood.attempted or message) if understood.attempted or \
                 understood.suggestions else None

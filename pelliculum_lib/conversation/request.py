@@ -43,7 +43,7 @@ class Request:
     mood: list[str] = field(default_factory=list)
     relative: Literal["older", "newer"] | None = None
     position: int | None = None
-    only: bool = False  # the message said "only"/"seulement": its genres replace the previous ones
+    only: bool = False  # "only"/"instead"/"sinon": its genres, people and moods replace the previous ones
 
     LIST_SLOTS = ("people", "without_people", "genres", "without_genres", "mood")
 
@@ -71,8 +71,10 @@ class Request:
         for name in self.LIST_SLOTS:
             added = [v for v in getattr(follow_up, name) if v not in getattr(merged, name)]
             setattr(merged, name, getattr(merged, name) + added)
-        if follow_up.genres and follow_up.only:  # "only comedies" replaces the genres asked before
-            merged.genres = list(follow_up.genres)
+        if follow_up.only:  # "only comedies", "et sinon avec Jean Dujardin ?": replace what was asked before
+            for name in ("genres", "people", "mood"):
+                if getattr(follow_up, name):
+                    setattr(merged, name, list(getattr(follow_up, name)))
         merged.genres = [g for g in merged.genres if g not in follow_up.without_genres]
         merged.without_genres = [g for g in merged.without_genres if g not in follow_up.genres]
         merged.people = [p for p in merged.people if p not in follow_up.without_people]

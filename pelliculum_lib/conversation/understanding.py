@@ -63,7 +63,7 @@ _REFINE_START = re.compile(
     r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|"
     r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
     r"sauf|except|excluding|only the|more recent|older|newer|plus)\b")
-_REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|plutot|"
+_REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|plutot|sinon|"
                          r"older|newer|more recent|plus recents?|plus anciens?|plus vieux|earlier ones|later ones|"
                          r"plus recentes?|plus anciennes?|plus vieilles?)\b")
 _FRESH = re.compile(r"\b(?:i want|i'd like|i would like|suggest|recommend|show me|find me|looking for|give me|"
@@ -495,7 +495,8 @@ class Parser:
         if request.relative is not None or _REFINE_ANY.search(folded) or \
                 (_REFINE_START.search(folded) and not _FRESH.search(folded)):
             request.action = "refine"
-            request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste)\b", folded))
+            request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"
+                                          r"sinon|plutot|what about|how about|et pour)\b", folded))
 
 
 def _decade(text: str) -> tuple[int, int]:
