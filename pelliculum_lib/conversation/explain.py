@@ -85,6 +85,9 @@ def reason(facts: FilmFacts, film: int, request: Request, language: Language, li
     parts = constraint_facts(facts, film, request, language)
     if request.film is not None:
         parts += shared_facts(facts, request.film, film, language)
+    elif request.min_rating is None and (b := facts.row.get(film)) is not None and facts.votes[b] > 0:
+        # ranked by quality: say how it is rated
+        parts.append(f"{'noté' if language == 'fr' else 'rated'} {facts.rating[b]:.1f}/10 ({int(facts.votes[b])} votes)")
     if not parts:
         b = facts.row.get(film)
         genres = _genres(facts.genres[b], language) if b is not None and facts.genres[b] else ""
