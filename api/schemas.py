@@ -163,4 +163,5 @@ class Health(BaseModel):
     backend: str
     catalogue_films: int
     candidate_films: int
+    precomputed_answers: int = Field(0, description="Answers read from the precomputed store (pelliculum precompute).")
     tmdb: bool

@@ -22,12 +22,12 @@ import httpx
 import numpy as np
 
 from live_server import serve
-from pelliculum_lib import ablation
-from pelliculum_lib.baselines import Baselines
-from pelliculum_lib.comparison import train_edges
+from pelliculum_lib.evaluation import ablation
+from pelliculum_lib.recommending.baselines import Baselines
+from pelliculum_lib.evaluation.comparison import train_edges
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
-from pelliculum_lib.data import Catalogue, is_held_out
-from pelliculum_lib.evaluation import reference_lists
+from pelliculum_lib.data.catalogue import Catalogue, is_held_out
+from pelliculum_lib.data.catalogue import reference_lists
 
 CONFIGS = {"retriever ordering (default)": {"PELLICULUM_RECOMMENDER_MODE": "retriever"},
            "retriever + LLM ranker": {"PELLICULUM_RECOMMENDER_MODE": "two-stage"}}

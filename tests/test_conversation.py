@@ -9,12 +9,12 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from pelliculum_lib.chat_evaluation import constraint_check, load_messages, slot_table
+from pelliculum_lib.evaluation.conversation import constraint_check, load_messages, slot_table
 from pelliculum_lib.config import Settings
 from pelliculum_lib.conversation import (ConversationFull, ConversationStore, Parser, PeopleIndex, Request,
                                          UnknownConversation, build_dialogue)
 from pelliculum_lib.conversation.dialogue import NothingToRemove
-from pelliculum_lib.titles import TitleResolver
+from pelliculum_lib.data.titles import TitleResolver
 
 from conftest import FULL_DATA
 
@@ -23,7 +23,7 @@ ENGLISH_FACTS = ("also ", "often liked", "released in", "rated ", "with ", "shar
 
 @pytest.fixture(scope="module")
 def full_catalogue(full_data):
-    from pelliculum_lib.data import Catalogue
+    from pelliculum_lib.data.catalogue import Catalogue
 
     return Catalogue.load(full_data)
 
@@ -41,7 +41,7 @@ def labels(full_catalogue):
 @pytest.fixture(scope="module")
 def dialogue(full_catalogue):
     """The conversation layer over the full catalogue and its retriever (fitted once, cached)."""
-    from pelliculum_lib.retrieval import cached_retriever
+    from pelliculum_lib.recommending.retrieval import cached_retriever
 
     settings = Settings(dataset=str(FULL_DATA))
     retriever = cached_retriever(full_catalogue, "all", settings)

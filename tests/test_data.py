@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pelliculum_lib.data import (
-    Catalogue, DatasetSchemaError, DatasetSourceError, WYKONOS_COLUMNS, is_held_out, load_raw, parse_id_lists,
-)
+from pelliculum_lib.data.catalogue import (Catalogue, DatasetSchemaError, DatasetSourceError, WYKONOS_COLUMNS,
+                                           is_held_out, load_raw, parse_id_lists)
 
 
 def test_malformed_values_are_cleaned(tiny_frame):

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from pelliculum_lib import store as store_module
-from pelliculum_lib.recommend import FilmDetails, dash_list
+from pelliculum_lib.serving import store as store_module
+from pelliculum_lib.data.film import FilmDetails, dash_list
 
 pytestmark = pytest.mark.slow
 

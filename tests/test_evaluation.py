@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from pelliculum_lib.baselines import Baselines
-from pelliculum_lib.comparison import summarise, train_edges
-from pelliculum_lib.evaluation import hit_at_k, ndcg_at_k, recall_at_k
+from pelliculum_lib.recommending.baselines import Baselines
+from pelliculum_lib.evaluation.comparison import summarise, train_edges
+from pelliculum_lib.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k
 
 
 def test_ranking_metrics_by_hand():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pelliculum_lib.config import Settings
-from pelliculum_lib.recommend import Recommender
+from pelliculum_lib.recommending.phase3 import Recommender
 
 pytestmark = pytest.mark.slow
 
@@ -17,8 +17,8 @@ def test_gguf_export_writes_the_base_weights_in_llamacpp_layout(tmp_path, settin
     import gguf
     from gguf.quants import dequantize
 
-    from pelliculum_lib.llamacpp import export_gguf
-    from pelliculum_lib.modeling import offline_gguf_path
+    from pelliculum_lib.modeling.llamacpp import export_gguf
+    from pelliculum_lib.modeling.loading import offline_gguf_path
 
     path = export_gguf(tmp_path / "base.F16.gguf", settings, adapter="", qtype="F16")
     exported, original = gguf.GGUFReader(path), gguf.GGUFReader(offline_gguf_path())
@@ -78,8 +78,8 @@ def test_fast_backend_answers_only_catalogue_films(settings, sample_catalogue, f
 
 def test_light_tokenizer_matches_the_transformers_tokenizer(settings, tokenizer):
     """The torch-free tokenizer of the llama.cpp backend: same prompt text, ids and decoding."""
-    from pelliculum_lib.generation import prompt_text
-    from pelliculum_lib.modeling import END_OF_TURN, LightTokenizer, resolve_base_model
+    from pelliculum_lib.modeling.generation import prompt_text
+    from pelliculum_lib.modeling.loading import END_OF_TURN, LightTokenizer, resolve_base_model
 
     light = LightTokenizer(resolve_base_model(settings))
     prompts = ["Suggest movies similar to The Dark Knight\nmovie recommendations:", "Amélie — 🎬 إنسبشن, 'Léon'"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pelliculum_lib.data import Catalogue
-from pelliculum_lib.phases import build_phase, to_prompt_completion
-from pelliculum_lib.prompts import NONE_ANSWER, split_titles
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.phases import build_phase, to_prompt_completion
+from pelliculum_lib.data.prompts import NONE_ANSWER, split_titles
 
 
 def _answers(dataset):

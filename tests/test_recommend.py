@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pelliculum_lib.cli import main
-from pelliculum_lib.recommend import Recommender
+from pelliculum_lib.recommending.phase3 import Recommender
 
 
 @pytest.fixture(scope="module")

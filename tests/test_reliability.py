@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings as hsettings
 from api.main import create_app
 from pelliculum_lib.cli import main
 from pelliculum_lib.config import Settings
-from pelliculum_lib.data import DatasetSourceError
-from pelliculum_lib.modeling import ModelSourceError
-from pelliculum_lib.serving import RecommendationService
+from pelliculum_lib.data.catalogue import DatasetSourceError
+from pelliculum_lib.modeling.loading import ModelSourceError
+from pelliculum_lib.serving.service import RecommendationService
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from pelliculum_lib.recommend import TMDB_GENRE_IDS, genre_ids
-from pelliculum_lib.serving import RecommendationService
+from pelliculum_lib.data.film import TMDB_GENRE_IDS, genre_ids
+from pelliculum_lib.serving.service import RecommendationService
 
 pytestmark = pytest.mark.slow
 

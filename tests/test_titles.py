@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pelliculum_lib.data import Catalogue
-from pelliculum_lib.titles import TitleResolver, normalise
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.titles import TitleResolver, normalise
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pelliculum_lib.tmdb import TMDbClient
+from pelliculum_lib.serving.tmdb import TMDbClient
 
 KEY = "secret-test-key-4242"
 AMELIE = "Le fabuleux destin d'Amélie Poulain"

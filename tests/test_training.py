@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from pelliculum_lib.generation import suggest
-from pelliculum_lib.modeling import END_OF_TURN, load_model
-from pelliculum_lib.training import TrainConfig, build_trainer, train
+from pelliculum_lib.modeling.generation import suggest
+from pelliculum_lib.modeling.loading import END_OF_TURN, load_model
+from pelliculum_lib.training.lora import TrainConfig, build_trainer, train
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from pelliculum_lib.config import Settings
-from pelliculum_lib.data import Catalogue, is_held_out
-from pelliculum_lib.evaluation import reference_lists
-from pelliculum_lib.ranker import (LETTERS, LetterConstraint, build_phase4, fuse, ranker_answer, ranker_prompt,
-                                   training_candidates)
-from pelliculum_lib.retrieval import Retriever, cached_retriever
+from pelliculum_lib.data.catalogue import Catalogue, is_held_out
+from pelliculum_lib.data.catalogue import reference_lists
+from pelliculum_lib.recommending.ranker import (LETTERS, LetterConstraint, build_phase4, fuse, ranker_answer,
+                                                ranker_prompt, training_candidates)
+from pelliculum_lib.recommending.retrieval import Retriever, cached_retriever
 
 K = 20
 
@@ -132,7 +132,7 @@ def test_fuse_orders_by_llm_and_retriever_prior():
 @pytest.fixture(scope="module")
 def ranker(sample_data, sample_catalogue, train_retriever):
     """The committed phase-4 adapter (transformers reference engine) over the training-split retriever."""
-    from pelliculum_lib.two_stage import TwoStageRecommender
+    from pelliculum_lib.recommending.two_stage import TwoStageRecommender
 
     settings = Settings(dataset=str(sample_data), backend="transformers", fit_split="train")
     return TwoStageRecommender.load(settings, sample_catalogue, retriever=train_retriever)
@@ -152,7 +152,7 @@ def test_committed_ranker_returns_distinct_candidate_films(ranker, sample_catalo
 def test_the_ranker_learned_to_rank_candidates(ranker, sample_catalogue):
     """The fine-tuned ranker puts reference films above the others among its candidates: the mean
     letter log-probability of reference candidates beats that of the rest on held-out films."""
-    from pelliculum_lib.two_stage import scored_candidates
+    from pelliculum_lib.recommending.two_stage import scored_candidates
 
     references = reference_lists(sample_catalogue)
     held_out = [f for f in references if is_held_out(np.array([f]), 0.1, 42)[0]][:12]
@@ -174,7 +174,7 @@ def test_fit_split_train_serves_held_out_films_as_films_without_a_list(sample_da
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from pelliculum_lib.serving import RecommendationService
+    from pelliculum_lib.serving.service import RecommendationService
 
     answers = {}
     for split in ("train", "all"):
@@ -197,7 +197,7 @@ def test_llamacpp_ranker_scores_like_the_transformers_reference(ranker, sample_d
                                                                train_retriever):
     """The service's engine (merged ranker as an F16 GGUF, llama.cpp) orders candidates as the
     reference does: same best candidate, close letter log-probabilities."""
-    from pelliculum_lib.two_stage import TwoStageRecommender, scored_candidates
+    from pelliculum_lib.recommending.two_stage import TwoStageRecommender, scored_candidates
 
     settings = Settings(dataset=str(sample_data), backend="llama.cpp", fit_split="train")
     fast = TwoStageRecommender.load(settings, sample_catalogue, retriever=train_retriever)

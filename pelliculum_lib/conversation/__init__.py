@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..config import Settings
-from ..data import Catalogue
-from ..retrieval import Retriever
-from ..titles import TitleResolver
-from .dialogue import ConversationFull, ConversationStore, Dialogue, NothingToRemove, Reply, UnknownConversation
-from .facts import FilmFacts
-from .request import Constraint, Request
-from .understanding import Parser, PeopleIndex, Understood, detect_language
+from pelliculum_lib.config import Settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.recommending.retrieval import Retriever
+from pelliculum_lib.data.titles import TitleResolver
+from pelliculum_lib.conversation.dialogue import (ConversationFull, ConversationStore, Dialogue, NothingToRemove,
+                                                  Reply, UnknownConversation)
+from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.request import Constraint, Request
+from pelliculum_lib.conversation.understanding import Parser, PeopleIndex, Understood, detect_language
 
 __all__ = ["ConversationFull", "ConversationStore", "Constraint", "Dialogue", "FilmFacts", "NothingToRemove",
            "Parser", "PeopleIndex", "Reply", "Request", "UnknownConversation", "Understood", "build_dialogue",

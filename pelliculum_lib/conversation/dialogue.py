@@ -16,10 +16,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .explain import reason, shared_facts, constraint_facts
-from .facts import FilmFacts
-from .request import Constraint, Language, Request
-from .understanding import Parser, language_signal
+from pelliculum_lib.conversation.explain import reason, shared_facts, constraint_facts
+from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.request import Constraint, Language, Request
+from pelliculum_lib.conversation.understanding import Parser, language_signal
 
 
 class UnknownConversation(LookupError):

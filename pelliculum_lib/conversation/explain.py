@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .facts import FilmFacts
-from .lexicon import GENRE_FR, MOOD_QUERIES
-from .request import Language, Request
+from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.lexicon import GENRE_FR, MOOD_QUERIES
+from pelliculum_lib.conversation.request import Language, Request
 
 
 def _genres(genres, language: Language) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import Catalogue
-from ..retrieval import Retriever
-from .lexicon import MOOD_GENRES, MOOD_QUERIES
-from .request import Request
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.recommending.retrieval import Retriever
+from pelliculum_lib.conversation.lexicon import MOOD_GENRES, MOOD_QUERIES
+from pelliculum_lib.conversation.request import Request
 
 PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catalogue mean
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Literal
 
-from .lexicon import GENRE_FR, LANGUAGE_NAMES, MOOD_FR
+from pelliculum_lib.conversation.lexicon import GENRE_FR, LANGUAGE_NAMES, MOOD_FR
 
 Action = Literal["new", "more", "refine", "why"]
 Language = Literal["en", "fr"]

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ..titles import Resolution, TitleResolver
-from .lexicon import (ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOODS,
-                      NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
-from .request import Language, Request
+from pelliculum_lib.data.titles import Resolution, TitleResolver
+from pelliculum_lib.conversation.lexicon import (ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS,
+                                                 LANGUAGES, MOODS, NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS,
+                                                 THEME_WORDS, fold)
+from pelliculum_lib.conversation.request import Language, Request
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _QUOTED = re.compile(r"[\"“«‘]\s*([^\"”»’]{1,120}?)\s*[\"”»’]|(?<!\w)'([^']{1,120}?)'(?!\w)")

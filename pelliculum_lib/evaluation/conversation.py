@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import PROJECT_ROOT
-from .conversation import Dialogue, Parser, Request
+from pelliculum_lib.config import PROJECT_ROOT
+from pelliculum_lib.conversation import Dialogue, Parser, Request
 
 MESSAGES = PROJECT_ROOT / "tests" / "data" / "chat_messages.jsonl"
 SLOTS = [f.name for f in fields(Request) if f.name != "only"]

@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .baselines import Baselines
-from .config import Settings, get_settings
-from .data import Catalogue, is_held_out
-from .evaluation import TitleIndex, answer_titles, hit_at_k, ndcg_at_k, recall_at_k, reference_lists
-from .prompts import NONE_ANSWER
-from .recommend import Recommender
+from pelliculum_lib.recommending.baselines import Baselines
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue, is_held_out
+from pelliculum_lib.modeling.answers import TitleIndex, answer_titles
+from pelliculum_lib.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k
+from pelliculum_lib.data.catalogue import reference_lists
+from pelliculum_lib.data.prompts import NONE_ANSWER
+from pelliculum_lib.recommending.phase3 import Recommender
 
 METRICS = ["recall@8", "ndcg@8", "hr@8", "valid_title_rate", "duplicate_rate", "none_rate", "stop_rate",
            "coverage", "popularity_bias", "seconds_per_answer"]
@@ -172,7 +174,7 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir, context: dict) ->
     import json
     from pathlib import Path
 
-    from .plots import grouped_bars
+    from pelliculum_lib.plots import grouped_bars
 
     reports = Path(reports_dir)
     (reports / "figures").mkdir(parents=True, exist_ok=True)

@@ -35,12 +35,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from tqdm.auto import tqdm
 
-from .config import Settings, get_settings
-from .data import Catalogue, is_held_out
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue, is_held_out
 
 log = logging.getLogger(__name__)
 
-RETRIEVER_VERSION = 3  # 3: the TF-IDF vectorizer is kept (free-text mood queries)
+RETRIEVER_VERSION = 4  # 3: the TF-IDF vectorizer is kept; 4: the class moved to pelliculum_lib.recommending
 FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
             "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
 POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
@@ -342,7 +342,7 @@ def cached_retriever(catalogue: Catalogue, split: str = "all", settings: Setting
     if path.is_file():
         try:
             return Retriever.load(path)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
             log.warning("Refitting the retriever: %s is unreadable (%s)", path, type(error).__name__)
     log.info("Fitting the retriever on %s lists (once): %s", split, path.name)
     retriever = Retriever.fit(catalogue, split, settings, progress=progress)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from .recommend import POSTER_BASE, Film
-from .titles import normalise
+from pelliculum_lib.data.film import POSTER_BASE, Film
+from pelliculum_lib.data.titles import normalise
 
 log = logging.getLogger(__name__)
 #: The languages a title is searched in (French titles first: the catalogue knows the English ones).

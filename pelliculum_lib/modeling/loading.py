@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import OFFLINE_BASE_MODEL, Settings, get_settings
+from pelliculum_lib.config import OFFLINE_BASE_MODEL, Settings, get_settings
 
 if TYPE_CHECKING:  # torch and transformers load lazily: the llama.cpp service starts without them
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

@@ -18,7 +18,7 @@ import datasets
 import numpy as np
 import pandas as pd
 
-from .config import PROJECT_ROOT, Settings, get_settings
+from pelliculum_lib.config import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,12 @@ class Catalogue:
         if max_titles is not None:
             edges = edges[edges["rank"] < max_titles]
         return edges.reset_index(drop=True)
+
+
+def reference_lists(catalogue: Catalogue, k: int = 8) -> dict[int, list[int]]:
+    """The dataset's first ``k`` resolvable recommendations per source film."""
+    edges = catalogue.resolved_recommendations(k)
+    return edges.groupby("source_id")["rec_id"].apply(list).to_dict()
 
 
 # --------------------------------------------------------------------------- split

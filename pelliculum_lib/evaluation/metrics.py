@@ -9,52 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .data import Catalogue
-from .prompts import NONE_ANSWER, split_titles
-
-
-@dataclass
-class TitleIndex:
-    """Exact and case-insensitive lookup of catalogue labels and titles."""
-
-    by_label: dict[str, int]
-    by_folded: dict[str, int]
-
-    @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> "TitleIndex":
-        labels = catalogue.labels
-        by_label = dict(zip(labels.tolist(), labels.index.tolist()))
-        by_folded: dict[str, int] = {}
-        # Most popular first, so a bare title shared by several films maps to the popular one.
-        for title, label, film_id in zip(catalogue.movies["title"], labels, labels.index):
-            by_folded.setdefault(label.casefold(), film_id)
-            by_folded.setdefault(title.casefold(), film_id)
-        return cls(by_label, by_folded)
-
-    @property
-    def labels(self) -> set[str]:
-        return set(self.by_label)
-
-    def lookup(self, text: str) -> int | None:
-        return self.by_label.get(text, self.by_folded.get(text.strip().casefold()))
-
-
-def answer_titles(text: str, known: set[str] | None = None) -> list[str]:
-    """The titles of an answer: comma-separated titles (phases 2b, 3), or one
-    ``Title | year | ...`` line per film (phase 1), whose first field is the title."""
-    if "|" in text:
-        return [line.split("|")[0].strip() for line in text.splitlines() if line.strip()]
-    return split_titles(text, known)
-
-
-def parse_answer(text: str, index: TitleIndex) -> list[int | None]:
-    """Film ids for each title of an answer (None where it is not a real film)."""
-    return [index.lookup(title) for title in answer_titles(text, index.labels)]
+from pelliculum_lib.data.catalogue import Catalogue, reference_lists
+from pelliculum_lib.data.prompts import NONE_ANSWER
+from pelliculum_lib.modeling.answers import TitleIndex, parse_answer
 
 
 def ndcg_at_k(predicted: list[int], relevant: set[int], k: int) -> float:
@@ -69,12 +30,6 @@ def recall_at_k(predicted: list[int], relevant: set[int], k: int) -> float:
 
 def hit_at_k(predicted: list[int], relevant: set[int], k: int) -> float:
     return float(bool(set(predicted[:k]) & relevant))
-
-
-def reference_lists(catalogue: Catalogue, k: int = 8) -> dict[int, list[int]]:
-    """The dataset's first ``k`` resolvable recommendations per source film."""
-    edges = catalogue.resolved_recommendations(k)
-    return edges.groupby("source_id")["rec_id"].apply(list).to_dict()
 
 
 def title_answer_metrics(answers: list[str], stopped: list[bool], source_ids: list[int],
@@ -148,9 +103,9 @@ def evaluate_phase(model, tokenizer, catalogue: Catalogue, phase: str, settings=
     Phase 2b is asked about films *with* recommendations (the phase-3 prompts): the question
     is whether it still answers "None" for them.
     """
-    from .config import get_settings
-    from .generation import generate_answers
-    from .phases import build_phase
+    from pelliculum_lib.config import get_settings
+    from pelliculum_lib.modeling.generation import generate_answers
+    from pelliculum_lib.data.phases import build_phase
 
     settings = settings or get_settings()
     data = build_phase(catalogue, "3" if phase == "2b" else phase, split=split, settings=settings)

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings, get_settings
-from .data import Catalogue
-from .generation import Answer
-from .ranker import fuse, generate_letters, letter_scores, ranker_prompt
-from .recommend import Film
-from .retrieval import Retriever, cached_retriever
-from .titles import Resolution, TitleResolver
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.modeling.generation import Answer
+from pelliculum_lib.recommending.ranker import fuse, generate_letters, letter_scores, ranker_prompt
+from pelliculum_lib.data.film import Film
+from pelliculum_lib.recommending.retrieval import Retriever, cached_retriever
+from pelliculum_lib.data.titles import Resolution, TitleResolver
 
 MODES = ("two-stage", "llm", "generate", "retriever")
 
@@ -52,12 +52,12 @@ class TwoStageRecommender:
         if not adapter:
             return cls(retriever, None, None, catalogue, settings)
         if settings.backend == "llama.cpp":
-            from .llamacpp import LlamaCppEngine, cached_gguf
-            from .modeling import load_light_tokenizer
+            from pelliculum_lib.modeling.llamacpp import LlamaCppEngine, cached_gguf
+            from pelliculum_lib.modeling.loading import load_light_tokenizer
 
             engine = LlamaCppEngine(cached_gguf(settings, adapter), threads=settings.threads, seed=settings.seed)
             return cls(retriever, engine, load_light_tokenizer(settings), catalogue, settings)
-        from .modeling import load_model
+        from pelliculum_lib.modeling.loading import load_model
 
         model, tokenizer = load_model(adapter=adapter, settings=settings, merge=True)
         return cls(retriever, model, tokenizer, catalogue, settings)

@@ -25,10 +25,10 @@ from peft import LoraConfig
 from transformers import TrainerCallback
 from trl import SFTConfig, SFTTrainer
 
-from .config import Settings, TrainConfig, get_settings
-from .data import Catalogue
-from .modeling import END_OF_TURN, load_base_model, load_tokenizer
-from .phases import build_phase, to_prompt_completion
+from pelliculum_lib.config import Settings, TrainConfig, get_settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.modeling.loading import END_OF_TURN, load_base_model, load_tokenizer
+from pelliculum_lib.data.phases import build_phase, to_prompt_completion
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def phase_data(cfg: TrainConfig, catalogue: Catalogue | None, settings: Settings
         return datasets.load_from_disk(str(Path(data_dir) / "train")), \
             datasets.load_from_disk(str(Path(data_dir) / "validation"))
     if cfg.phase == "4":
-        from .ranker import phase4_splits
+        from pelliculum_lib.recommending.ranker import phase4_splits
 
         splits = phase4_splits(catalogue, settings, k=cfg.candidates)
         return splits["train"], splits["validation"]
@@ -169,7 +169,7 @@ def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settin
     ``resume`` continues from the last checkpoint in ``output_dir`` if there is one;
     ``data_dir`` trains on saved datasets instead of building them (no catalogue needed).
     """
-    from .plots import plot_loss_curve
+    from pelliculum_lib.plots import plot_loss_curve
 
     settings = settings or get_settings()
     if catalogue is None and data_dir is None:

@@ -9,10 +9,10 @@ import datasets
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .config import Settings, get_settings
-from .data import WYKONOS_COLUMNS, Catalogue
-from .phases import build_phase, phase_answers
-from .prompts import NONE_ANSWER
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import WYKONOS_COLUMNS, Catalogue
+from pelliculum_lib.data.phases import build_phase, phase_answers
+from pelliculum_lib.data.prompts import NONE_ANSWER
 
 
 def dataset_stats(catalogue: Catalogue, settings: Settings | None = None) -> dict:

@@ -16,16 +16,19 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings, get_settings
-from .conversation import build_dialogue
-from .conversation.request import Constraint, Language
-from .data import Catalogue
-from .modeling import adapter_fingerprint
-from .recommend import Film, Recommender
-from .retrieval import RETRIEVER_VERSION, cached_retriever
-from .two_stage import TwoStageRecommender
-from .store import CatalogueStore
-from .titles import Resolution
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.conversation import build_dialogue
+from pelliculum_lib.conversation.request import Constraint, Language
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.film import Film
+from pelliculum_lib.data.titles import Resolution
+from pelliculum_lib.modeling.loading import adapter_fingerprint
+from pelliculum_lib.recommending.phase3 import Recommender
+from pelliculum_lib.recommending.retrieval import RETRIEVER_VERSION, cached_retriever
+from pelliculum_lib.recommending.two_stage import TwoStageRecommender
+from pelliculum_lib.serving.answer_store import AnswerReader
+from pelliculum_lib.serving.store import CatalogueStore
+from pelliculum_lib.serving.store import fingerprint as catalogue_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +102,10 @@ class ResponseCache:
             while len(self.memory) > self.size:
                 self.memory.popitem(last=False)
 
-    def put(self, key: str, value: list[int]) -> None:
+    def put(self, key: str, value: list[int], disk: bool = True) -> None:
         if self.size:
             self._remember(key, value)
-        if self.directory is not None:
+        if self.directory is not None and disk:
             tmp = self.directory / f"{key}.{threading.get_ident()}.tmp"
             tmp.write_text(json.dumps(value))
             tmp.replace(self.directory / f"{key}.json")
@@ -124,6 +127,20 @@ def model_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()[:12]
 
 
+def answer_key(settings: Settings, catalogue: Catalogue) -> str:
+    """What an answer depends on: the model and its settings, and the catalogue (the answer caches' key)."""
+    return f"{model_fingerprint(settings)}-{catalogue_fingerprint(catalogue)}"
+
+
+def load_recommender(settings: Settings, catalogue: Catalogue | None = None) -> Recommender | TwoStageRecommender:
+    """The recommender the settings ask for (what the service and ``pelliculum precompute`` answer with)."""
+    catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
+    if settings.recommender == "phase3":
+        return Recommender.load(settings, catalogue=catalogue)
+    adapter = "" if settings.recommender_mode == "retriever" else None
+    return TwoStageRecommender.load(settings, catalogue=catalogue, adapter=adapter)
+
+
 class RecommendationService:
     def __init__(self, recommender: Recommender | TwoStageRecommender, store: CatalogueStore, settings: Settings,
                  answers_dir: Path | None = None):
@@ -132,9 +149,10 @@ class RecommendationService:
         key = f"{model_fingerprint(settings)}-{store.path.stem.removeprefix('catalogue-')}"
         answers_dir = answers_dir or settings.answer_cache_dir or settings.cache_dir / "answers"
         self.cache = ResponseCache(answers_dir / key, settings.response_cache_size)
+        self.precomputed = AnswerReader(settings.answer_store, key)  # `pelliculum precompute`, read-only
         self.tmdb = None
         if settings.tmdb_api_key:
-            from .tmdb import TMDbClient
+            from pelliculum_lib.serving.tmdb import TMDbClient
 
             self.tmdb = TMDbClient(settings.tmdb_api_key, settings.tmdb_base_url, settings.tmdb_timeout,
                                    settings.cache_dir)
@@ -151,11 +169,7 @@ class RecommendationService:
         started = time.perf_counter()
         catalogue = Catalogue.load(settings=settings)
         store = CatalogueStore.build(catalogue, settings.cache_dir)
-        if settings.recommender == "phase3":
-            recommender = Recommender.load(settings, catalogue=catalogue)
-        else:
-            adapter = "" if settings.recommender_mode == "retriever" else None
-            recommender = TwoStageRecommender.load(settings, catalogue=catalogue, adapter=adapter)
+        recommender = load_recommender(settings, catalogue)
         log.info("Service ready in %.1f s: %d films, %d candidates, recommender %s", time.perf_counter() - started,
                  len(catalogue), len(recommender.candidates), settings.recommender)
         return cls(recommender, store, settings, answers_dir)
@@ -171,6 +185,9 @@ class RecommendationService:
         """Recommended film ids for a resolved film, the cached flag, and model seconds."""
         key = f"{film_id}"
         if (hit := self.cache.get(key)) is not None:
+            return hit, True, 0.0
+        if (hit := self.precomputed.get(film_id)) is not None:
+            self.cache.put(key, hit, disk=False)
             return hit, True, 0.0
         if not self.engine_lock.acquire(timeout=self.settings.queue_seconds):
             raise EngineBusy(f"The model is busy (waited {self.settings.queue_seconds:.0f} s); retry later.")

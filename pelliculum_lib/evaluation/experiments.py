@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Settings, get_settings
-from .data import Catalogue
-from .evaluation import evaluate_phase
-from .modeling import load_model
-from .training import TrainConfig, TrainResult, train
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.evaluation.metrics import evaluate_phase
+from pelliculum_lib.modeling.loading import load_model
+from pelliculum_lib.training.lora import TrainConfig, TrainResult, train
 
 
 @dataclass

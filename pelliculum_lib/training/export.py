@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from .config import HUB_BASE_MODEL, HUB_DATASET, PROJECT_ROOT, Settings, get_settings
-from .modeling import load_model
+from pelliculum_lib.config import HUB_BASE_MODEL, HUB_DATASET, PROJECT_ROOT, Settings, get_settings
+from pelliculum_lib.modeling.loading import load_model
 
 CARD = """---
 base_model: {base}
@@ -25,7 +25,7 @@ tags: [movie-recommendation, lora, smollm2, pelliculum]
 
 Ask *"Suggest movies similar to {{title}}\\nmovie recommendations:"* (system prompt: *"{system}"*)
 and it answers up to 8 film titles separated by commas. For answers that only contain real
-films, decode under the catalogue-title prefix tree of `pelliculum_lib.constrained`.
+films, decode under the catalogue-title prefix tree of `pelliculum_lib.modeling.constrained`.
 
 ## Training
 
@@ -93,7 +93,7 @@ def adapter_folder(output_dir: str | Path, settings: Settings | None = None, ada
 def gguf_folder(output_dir: str | Path, settings: Settings | None = None, qtype: str = "F16",
                 adapter: str | Path | None = None) -> Path:
     """The merged model as a GGUF for llama.cpp, with a model card: the ``<repo>-GGUF`` upload."""
-    from .llamacpp import export_gguf
+    from pelliculum_lib.modeling.llamacpp import export_gguf
 
     settings = settings or get_settings()
     output_dir = Path(output_dir)
@@ -104,7 +104,7 @@ def gguf_folder(output_dir: str | Path, settings: Settings | None = None, qtype:
 
 def parity(reference, merged, tokenizer, titles: list[str], settings: Settings | None = None) -> dict:
     """Greedy answers of two models on the same prompts: the share that are identical."""
-    from .generation import suggest
+    from pelliculum_lib.modeling.generation import suggest
 
     settings = settings or get_settings()
     a = suggest(reference, tokenizer, titles, settings=settings)

@@ -6,11 +6,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import Settings, get_settings
-from .constrained import TitleConstraint
-from .llamacpp import LlamaCppEngine
-from .modeling import END_OF_TURN
-from .prompts import chat, recommendation_prompt
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.modeling.constrained import TitleConstraint
+from pelliculum_lib.modeling.llamacpp import LlamaCppEngine
+from pelliculum_lib.modeling.loading import END_OF_TURN
+from pelliculum_lib.data.prompts import chat, recommendation_prompt
 
 if TYPE_CHECKING:  # torch loads only for the transformers backend
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

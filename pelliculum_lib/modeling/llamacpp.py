@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import OFFLINE_BASE_MODEL, Settings, get_settings
-from .modeling import ModelSourceError, adapter_fingerprint, offline_gguf_path
+from pelliculum_lib.config import OFFLINE_BASE_MODEL, Settings, get_settings
+from pelliculum_lib.modeling.loading import ModelSourceError, adapter_fingerprint, offline_gguf_path
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def export_gguf(output: str | Path, settings: Settings | None = None, adapter: s
     """
     import gguf
 
-    from .modeling import load_model
+    from pelliculum_lib.modeling.loading import load_model
 
     settings = settings or get_settings()
     if settings.base_model != OFFLINE_BASE_MODEL:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from .data import Catalogue
+from pelliculum_lib.data.catalogue import Catalogue
 
 Status = Literal["exact", "fuzzy", "unknown"]
 _YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .evaluation import hit_at_k, ndcg_at_k, recall_at_k
+from pelliculum_lib.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k
 
 RANKING = ("ndcg@8", "recall@8", "hr@8")
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .config import Settings, get_settings
-from .data import Catalogue
-from .prompts import TITLE_SEPARATOR, chat
+from pelliculum_lib.config import Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.prompts import TITLE_SEPARATOR, chat
 
 if TYPE_CHECKING:
-    from .retrieval import Retriever
+    from pelliculum_lib.recommending.retrieval import Retriever
 
 LETTERS = "ABCDEFGHIJKLMNOPQRST"  # at most 20 candidates, one token each (first answer token: no space)
 RANKER_TEMPLATE = "Suggest movies similar to {film}\ncandidates:\n{candidates}\nmovie recommendations:"
@@ -92,7 +92,7 @@ def training_candidates(catalogue: Catalogue, retriever: Retriever, film_ids: Se
                         folds: int = 5, seed: int = 42) -> dict[int, list[int]]:
     """Candidates for films whose lists the retriever was fitted on, built exactly as at inference
     but **without each film's own list**: the graph is refitted without the film's fold."""
-    from .retrieval import fold_of
+    from pelliculum_lib.recommending.retrieval import fold_of
 
     film_ids = np.asarray(film_ids, dtype=np.int64)
     fold = fold_of(film_ids, folds, seed)
@@ -136,8 +136,8 @@ def letter_scores(model, tokenizer, prompts: list[str], settings: Settings | Non
                   batch_size: int = 8) -> np.ndarray:
     """Log-probabilities of each candidate letter as the first answer token, one row per prompt
     (one forward pass per prompt; columns beyond a prompt's candidates are meaningless)."""
-    from .generation import prompt_text
-    from .llamacpp import LlamaCppEngine
+    from pelliculum_lib.modeling.generation import prompt_text
+    from pelliculum_lib.modeling.llamacpp import LlamaCppEngine
 
     settings = settings or get_settings()
     first, _ = letter_token_ids(tokenizer)
@@ -192,9 +192,9 @@ class LetterConstraint:
 def generate_letters(model, tokenizer, prompt: str, candidates: int, settings: Settings | None = None,
                      max_titles: int = 8) -> list[int]:
     """Candidate positions chosen by greedy generation under :class:`LetterConstraint`."""
-    from .generation import prompt_text
-    from .llamacpp import LlamaCppEngine
-    from .modeling import END_OF_TURN
+    from pelliculum_lib.modeling.generation import prompt_text
+    from pelliculum_lib.modeling.llamacpp import LlamaCppEngine
+    from pelliculum_lib.modeling.loading import END_OF_TURN
 
     settings = settings or get_settings()
     eot = tokenizer.convert_tokens_to_ids(END_OF_TURN)
@@ -230,7 +230,7 @@ def fuse(letter_logprobs: np.ndarray, weight: float) -> np.ndarray:
 
 def validation_films(film_ids: Sequence[int], seed: int) -> np.ndarray:
     """A tenth of the training films, kept out of the ranker's training to choose the fusion weight."""
-    from .retrieval import fold_of
+    from pelliculum_lib.recommending.retrieval import fold_of
 
     return fold_of(np.asarray(film_ids, dtype=np.int64), 10, seed + 2) == 0
 
@@ -242,8 +242,8 @@ def phase4_splits(catalogue: Catalogue, settings: Settings | None = None, k: int
     their own list, see :func:`training_candidates`) minus a validation tenth, that tenth, and
     the held-out films (never seen by the retriever's lists nor by training).
     """
-    from .evaluation import reference_lists
-    from .retrieval import cached_retriever
+    from pelliculum_lib.data.catalogue import reference_lists
+    from pelliculum_lib.recommending.retrieval import cached_retriever
 
     settings = settings or get_settings()
     retriever = cached_retriever(catalogue, "train", settings, progress=progress)

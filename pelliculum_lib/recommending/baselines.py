@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from .data import Catalogue
+from pelliculum_lib.data.catalogue import Catalogue
 
 
 def _text(movies: pd.DataFrame) -> pd.Series:

@@ -21,9 +21,9 @@ import datasets
 import numpy as np
 import pandas as pd
 
-from .config import PHASES, Phase, Settings, get_settings
-from .data import Catalogue, is_held_out
-from .prompts import NONE_ANSWER, TITLE_SEPARATOR, chat, metadata_prompt, recommendation_prompt
+from pelliculum_lib.config import PHASES, Phase, Settings, get_settings
+from pelliculum_lib.data.catalogue import Catalogue, is_held_out
+from pelliculum_lib.data.prompts import NONE_ANSWER, TITLE_SEPARATOR, chat, metadata_prompt, recommendation_prompt
 
 Split = Literal["train", "eval", "all"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import Catalogue
-from .recommend import Film, FilmDetails
-from .titles import normalise
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.film import Film, FilmDetails
+from pelliculum_lib.data.titles import normalise
 
 #: Bump when what the store holds changes: the file name changes with it, so old stores are rebuilt.
 SCHEMA_VERSION = 2

@@ -1,0 +1,1 @@
+"""LoRA fine-tuning with TRL's SFTTrainer, and merging/exporting/pushing the adapter."""
