@@ -63,3 +63,12 @@ def test_real_catalogue(sample_catalogue):
     res = TitleResolver(sample_catalogue)
     title = sample_catalogue.movies["title"].iloc[0]
     assert res.resolve(title.upper()).film_id == sample_catalogue.movies["id"].iloc[0]
+
+
+def test_a_year_hint_on_films_without_a_known_year_does_not_crash(sample_catalogue):
+    """A title followed by a year, where the catalogue knows no year for the film (MovieLens-only rows)."""
+    resolver = TitleResolver(sample_catalogue)
+    movies = sample_catalogue.movies
+    undated = movies[movies["year"].isna()]["title"].iloc[0]
+    result = resolver.resolve(f"{undated} 1995")
+    assert result.found and sample_catalogue.movies.loc[result.film_id, "title"] == undated

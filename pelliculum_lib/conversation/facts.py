@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.recommending.retrieval import Retriever
@@ -26,6 +27,19 @@ PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catal
 
 def _split(value) -> list[str]:
     return [part.strip() for part in str(value).split("-") if part.strip()] if isinstance(value, str) else []
+
+
+class SplitColumn:
+    """A ``-``-joined catalogue column, split per film only when a film is looked at (fast to build at 750k rows)."""
+
+    def __init__(self, values: pd.Series, kind: type):
+        self.values, self.kind = values.to_numpy(dtype=object), kind
+
+    def __getitem__(self, row: int):
+        return self.kind(_split(self.values[row]))
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 @dataclass
@@ -53,15 +67,11 @@ class FilmFacts:
         self.runtime = np.where(runtime > 0, runtime, np.nan)
         self.language = movies["original_language"].astype(object).where(movies["original_language"].notna(), None) \
             .to_numpy()
-        self.genres = [frozenset(_split(g)) for g in movies["genres"].tolist()]
-        self.cast = [tuple(_split(c)) for c in movies["credits"].tolist()]
-        self.keywords = [tuple(_split(k)) for k in movies["keywords"].tolist()]
-        self.genre_mask = {g: np.array([g in s for s in self.genres]) for g in set().union(*self.genres)}
-        by_person: dict[str, list[int]] = {}
-        for i, names in enumerate(self.cast):
-            for name in names:
-                by_person.setdefault(name, []).append(i)
-        self.by_person = {name: np.array(rows) for name, rows in by_person.items()}
+        self.genres = SplitColumn(movies["genres"], frozenset)
+        self.cast = SplitColumn(movies["credits"], tuple)
+        self.keywords = SplitColumn(movies["keywords"], tuple)
+        self.genre_mask = self._membership(movies["genres"])
+        self.by_person = {name: np.asarray(rows) for name, rows in self._membership(movies["credits"], rows=True).items()}
         n = len(self.ids)
         rated = self.votes > 0
         mean = float(np.nanmean(self.rating[rated])) if rated.any() else 6.0
@@ -70,6 +80,23 @@ class FilmFacts:
         known = np.log1p(self.votes) + np.log1p(retriever.graph.frequency * 20.0 if len(retriever.graph.frequency) == n
                                                 else np.zeros(n))
         self.quality = 0.5 * (weighted / 10.0) + 0.5 * (known / (known.max() or 1.0))
+
+    @staticmethod
+    def _membership(column: pd.Series, rows: bool = False) -> dict:
+        """Each value of a ``-``-joined column -> a boolean mask over rows (or the row numbers holding it)."""
+        parts = column.reset_index(drop=True).str.split("-").explode().dropna()
+        parts = parts.str.strip()
+        parts = parts[parts != ""]
+        groups = pd.Series(parts.index.to_numpy(), index=parts.to_numpy()).groupby(level=0, sort=False).indices
+        positions = {name: parts.index.to_numpy()[idx] for name, idx in groups.items()}
+        if rows:
+            return positions
+        masks = {}
+        for name, where in positions.items():
+            mask = np.zeros(len(column), dtype=bool)
+            mask[where] = True
+            masks[name] = mask
+        return masks
 
     # -- constraints ------------------------------------------------------------------------
     def _person(self, name: str) -> np.ndarray:

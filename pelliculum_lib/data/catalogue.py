@@ -8,6 +8,7 @@ it), and the parsed recommendation lists as an edge table.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -214,10 +215,45 @@ class Catalogue:
 
     @classmethod
     def load(cls, source: str | os.PathLike | None = None, settings: Settings | None = None) -> "Catalogue":
-        """Load and clean the configured (or given) dataset source."""
+        """Load and clean the configured (or given) dataset source.
+
+        A local file's cleaned catalogue is kept under ``cache_dir/catalogue`` (keyed by the file's path, size
+        and modification time), so a later start reads it back instead of cleaning again (1 s instead of 5 s
+        at 750k rows).
+        """
         settings = settings or get_settings()
-        raw = load_raw(source or settings.dataset)
-        return cls.from_frame(raw.to_pandas())
+        source = source or settings.dataset
+        cached = _clean_cache_path(source, settings.cache_dir)
+        if cached is not None and cached.with_suffix(".json").is_file():
+            try:
+                return cls._read_clean(cached)
+            except (OSError, ValueError, KeyError) as error:
+                log.warning("Re-cleaning the dataset: %s is unreadable (%s)", cached.name, type(error).__name__)
+        raw = load_raw(source)
+        catalogue = cls.from_frame(raw.to_pandas())
+        if cached is not None:
+            try:
+                catalogue._write_clean(cached)
+            except OSError as error:  # a read-only cache folder only costs the next start its cleaning
+                log.warning("Could not keep the cleaned catalogue at %s: %s", cached, error)
+        return catalogue
+
+    def _write_clean(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        self.movies.reset_index(drop=True).to_parquet(partial, index=False)
+        self.edges.to_parquet(partial.with_suffix(".edges"), index=False)
+        partial.with_suffix(".edges").replace(path.with_suffix(".edges.parquet"))
+        partial.replace(path)
+        path.with_suffix(".json").write_text(json.dumps(self.cleaning))  # written last: marks a complete entry
+
+    @classmethod
+    def _read_clean(cls, path: Path) -> "Catalogue":
+        movies = pd.read_parquet(path)
+        movies["label"] = movies["label"].astype(object)  # as disambiguated_labels makes it
+        movies = movies.set_index("id", drop=False)
+        edges = pd.read_parquet(path.with_suffix(".edges.parquet"))
+        return cls(movies=movies, edges=edges, cleaning=json.loads(path.with_suffix(".json").read_text()))
 
     def __len__(self) -> int:
         return len(self.movies)
@@ -240,6 +276,21 @@ def reference_lists(catalogue: Catalogue, k: int = 8) -> dict[int, list[int]]:
     """The dataset's first ``k`` resolvable recommendations per source film."""
     edges = catalogue.resolved_recommendations(k)
     return edges.groupby("source_id")["rec_id"].apply(list).to_dict()
+
+
+CLEAN_VERSION = 1  # bump when cleaning changes: cached cleaned catalogues are then rebuilt
+
+
+def _clean_cache_path(source: str | os.PathLike, cache_dir: Path) -> Path | None:
+    """Where the cleaned catalogue of a local dataset file is kept (None for Hub ids and folders)."""
+    path = Path(source).expanduser()
+    if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{CLEAN_VERSION}".encode()).hexdigest()
+    return Path(cache_dir) / "catalogue" / f"clean-{key[:16]}.parquet"
 
 
 # --------------------------------------------------------------------------- split

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 RETRIEVER_VERSION = 4  # 3: the TF-IDF vectorizer is kept; 4: the class moved to pelliculum_lib.recommending
 FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
             "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
+FUSION_QUERIES = 6_000  # training queries of the fusion at most (the offline data has 4,331 sources: all used)
 POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
 
 
@@ -176,11 +177,17 @@ class Retriever:
         references = catalogue.resolved_recommendations(8).groupby("source_id")["rec_id"].apply(list)
         fold = fold_of(sources, folds, seed)
         cold = fold_of(sources, 4, seed + 1) == 0  # a quarter of queries is also shown as cold
+        # At most FUSION_QUERIES training queries (a hash sample): the fusion has 12 features, and at the
+        # wykonos scale (52k lists) featurising every source would take most of an hour.
+        asked = np.ones(len(sources), dtype=bool)
+        if len(sources) > FUSION_QUERIES:
+            asked = fold_of(sources, len(sources), seed + 2) < FUSION_QUERIES
         features, labels = [], []
         for k in tqdm(range(folds), desc="retriever folds", disable=not progress):
             kept = edges[~edges["source_id"].isin(sources[fold == k])]
             graph = Graph.fit(kept, len(self.ids))
-            for source, as_cold in zip(sources[fold == k], cold[fold == k]):
+            chosen = (fold == k) & asked
+            for source, as_cold in zip(sources[chosen], cold[chosen]):
                 query = self.row[int(source)]
                 relevant = {self.row[f] for f in references.get(source, []) if f in self.row}
                 for graph_used in (graph, graph.cold()) if as_cold else (graph,):

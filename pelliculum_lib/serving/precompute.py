@@ -119,11 +119,9 @@ def precompute(settings: Settings, films: int | None = None, store: Path | None 
 
 
 def _ray_available() -> bool:
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
 
 
 def _run_on_ray(settings: Settings, todo: list[int], writer: AnswerWriter, key: str, address: str | None,
