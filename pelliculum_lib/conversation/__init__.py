@@ -28,6 +28,7 @@ def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleRe
                    recommend: Callable[[int], list[int]], settings: Settings,
                    search_titles: Callable[[str], list[int]] | None = None) -> Dialogue:
     """The conversation layer for a loaded catalogue, retriever and recommender."""
-    parser = Parser(resolver, PeopleIndex(catalogue.movies["credits"]))
+    facts = FilmFacts(catalogue, retriever)
+    parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}))
     store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
-    return Dialogue(parser, FilmFacts(catalogue, retriever), recommend, settings.max_titles, store, search_titles)
+    return Dialogue(parser, facts, recommend, settings.max_titles, store, search_titles)

@@ -83,12 +83,21 @@ class FilmFacts:
 
     @staticmethod
     def _membership(column: pd.Series, rows: bool = False) -> dict:
-        """Each value of a ``-``-joined column -> a boolean mask over rows (or the row numbers holding it)."""
-        parts = column.reset_index(drop=True).str.split("-").explode().dropna()
-        parts = parts.str.strip()
-        parts = parts[parts != ""]
-        groups = pd.Series(parts.index.to_numpy(), index=parts.to_numpy()).groupby(level=0, sort=False).indices
-        positions = {name: parts.index.to_numpy()[idx] for name, idx in groups.items()}
+        """Each value of a ``-``-joined column -> a boolean mask over rows (or the row numbers holding it).
+
+        Split, flattened and grouped by pyarrow and numpy: a second for 750k films."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        lists = pc.split_pattern(values, "-")
+        names = pc.utf8_trim_whitespace(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
+        parents = pc.list_parent_indices(lists).to_numpy()
+        keep = names != ""
+        codes, uniques = pd.factorize(names[keep])
+        order = np.argsort(codes, kind="stable")
+        bounds = np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1]
+        positions = dict(zip(uniques.tolist(), np.split(parents[keep][order], bounds)))
         if rows:
             return positions
         masks = {}
@@ -183,6 +192,9 @@ class FilmFacts:
         if len(chosen) < n:
             score = np.where(allowed, self.scores(request, allowed), -np.inf)
             candidates = np.flatnonzero(np.isfinite(score))
+            need = n + len(exclude) + len(chosen)
+            if len(candidates) > 4 * need:  # only the best few need sorting (750k films otherwise)
+                candidates = candidates[np.argpartition(-score[candidates], need)[:need]]
             order = candidates[np.lexsort((candidates, -score[candidates]))]
             for row in order:
                 film = int(self.ids[row])

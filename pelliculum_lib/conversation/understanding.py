@@ -88,13 +88,17 @@ class Understood:
 class PeopleIndex:
     """The cast names the catalogue knows, for exact and fuzzy lookup of folded word n-grams."""
 
-    def __init__(self, credits: pd.Series):
-        counts: dict[str, int] = {}
-        for value in credits.dropna().astype(str):
-            for name in value.split("-"):
-                name = name.strip()
-                if len(name.split()) >= 2:
-                    counts[name] = counts.get(name, 0) + 1
+    def __init__(self, credits: pd.Series | dict[str, int]):
+        """From the catalogue's ``credits`` column, or from ``{name: films}`` counts already made."""
+        if isinstance(credits, dict):
+            counts = {name: n for name, n in credits.items() if len(name.split()) >= 2}
+        else:
+            counts = {}
+            for value in credits.dropna().astype(str):
+                for name in value.split("-"):
+                    name = name.strip()
+                    if len(name.split()) >= 2:
+                        counts[name] = counts.get(name, 0) + 1
         by_fold: dict[str, str] = {}
         for name in sorted(counts, key=lambda n: (-counts[n], n)):  # the better-known spelling wins a clash
             by_fold.setdefault(" ".join(_WORD.findall(fold(name))), name)

@@ -14,12 +14,15 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
 import numpy as np
 import pandas as pd
 
 from pelliculum_lib.config import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ def load_raw(source: str | os.PathLike) -> datasets.Dataset:
 
     Accepts a local ``.parquet`` or ``.csv`` file, a ``save_to_disk`` folder, or a Hub id.
     """
+    import datasets  # imported here: a service start from the cleaned-catalogue cache never needs it
+
     source = str(source)
     path = Path(source).expanduser()
     if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
@@ -202,6 +207,18 @@ class Catalogue:
     movies: pd.DataFrame
     edges: pd.DataFrame
     cleaning: dict[str, int] = field(default_factory=dict)
+    _digests: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def digest(self, part: str = "films") -> bytes:
+        """SHA-256 of the films (ids and labels) or of the resolved ``edges``, computed once per catalogue."""
+        if part not in self._digests:
+            if part == "films":
+                frame = self.movies[["id", "label"]]
+            else:
+                frame = self.resolved_recommendations()[["source_id", "rank", "rec_id"]]
+            self._digests[part] = hashlib.sha256(
+                pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).digest()
+        return self._digests[part]
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> "Catalogue":
@@ -245,7 +262,9 @@ class Catalogue:
         self.edges.to_parquet(partial.with_suffix(".edges"), index=False)
         partial.with_suffix(".edges").replace(path.with_suffix(".edges.parquet"))
         partial.replace(path)
-        path.with_suffix(".json").write_text(json.dumps(self.cleaning))  # written last: marks a complete entry
+        digests = {part: self.digest(part).hex() for part in ("films", "edges")}
+        # written last: marks a complete entry
+        path.with_suffix(".json").write_text(json.dumps({"cleaning": self.cleaning, "digests": digests}))
 
     @classmethod
     def _read_clean(cls, path: Path) -> "Catalogue":
@@ -253,7 +272,9 @@ class Catalogue:
         movies["label"] = movies["label"].astype(object)  # as disambiguated_labels makes it
         movies = movies.set_index("id", drop=False)
         edges = pd.read_parquet(path.with_suffix(".edges.parquet"))
-        return cls(movies=movies, edges=edges, cleaning=json.loads(path.with_suffix(".json").read_text()))
+        meta = json.loads(path.with_suffix(".json").read_text())
+        return cls(movies=movies, edges=edges, cleaning=meta["cleaning"],
+                   _digests={part: bytes.fromhex(value) for part, value in meta["digests"].items()})
 
     def __len__(self) -> int:
         return len(self.movies)
@@ -278,7 +299,7 @@ def reference_lists(catalogue: Catalogue, k: int = 8) -> dict[int, list[int]]:
     return edges.groupby("source_id")["rec_id"].apply(list).to_dict()
 
 
-CLEAN_VERSION = 1  # bump when cleaning changes: cached cleaned catalogues are then rebuilt
+CLEAN_VERSION = 2  # bump when cleaning changes: cached cleaned catalogues are then rebuilt
 
 
 def _clean_cache_path(source: str | os.PathLike, cache_dir: Path) -> Path | None:

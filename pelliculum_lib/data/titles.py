@@ -7,9 +7,13 @@ that matches nothing well enough is *unknown*, with close suggestions — never 
 
 from __future__ import annotations
 
+import logging
+import os
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -17,6 +21,8 @@ from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.catalogue import Catalogue
 
+log = logging.getLogger(__name__)
+TITLES_VERSION = 1  # bump when the resolver's tables change: cached resolvers are then rebuilt
 Status = Literal["exact", "fuzzy", "unknown"]
 _YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -38,8 +44,8 @@ def _index(keys: list[str], ids: list[int]) -> dict[str, int | list[int]]:
     series = pd.Series(ids, index=pd.Index(keys, dtype=object))
     shared = series.index.duplicated(keep=False)
     table: dict[str, int | list[int]] = dict(zip(series.index[~shared].tolist(), series.to_numpy()[~shared].tolist()))
-    for key, group in series[shared].groupby(level=0, sort=False):
-        table[key] = group.tolist()
+    for key, film in zip(series.index[shared].tolist(), series.to_numpy()[shared].tolist()):
+        table.setdefault(key, []).append(film)  # catalogue order kept
     return table
 
 
@@ -90,6 +96,33 @@ class TitleResolver:
         self.by_key = _index(keys, ids)  # key -> film id, or ids (most popular first) when shared
         self.by_bare = _index(bares, ids)
         self.keys = pd.unique(pd.Series(keys, dtype=object)).tolist()  # popularity order of first use
+
+    @classmethod
+    def cached(cls, catalogue: Catalogue, cache_dir: Path) -> "TitleResolver":
+        """The resolver of ``catalogue``, built once and kept under ``cache_dir/titles`` (1 s to read back
+        instead of 3 s to build at 750k films)."""
+        path = Path(cache_dir) / "titles" / f"resolver-{catalogue.digest('films').hex()[:16]}-v{TITLES_VERSION}.pkl"
+        if path.is_file():
+            try:
+                with path.open("rb") as handle:
+                    resolver = pickle.load(handle)
+                resolver.years = catalogue.movies["year"]
+                return resolver
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+                log.warning("Rebuilding the title resolver: %s is unreadable (%s)", path.name, type(error).__name__)
+        resolver = cls(catalogue)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            years, resolver.years = resolver.years, None  # the catalogue has them: not stored twice
+            partial = path.with_name(path.name + f".{os.getpid()}.partial")
+            with partial.open("wb") as handle:
+                pickle.dump(resolver, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(path)
+            resolver.years = years
+        except OSError as error:
+            resolver.years = catalogue.movies["year"]
+            log.warning("Could not keep the title resolver at %s: %s", path, error)
+        return resolver
 
     def films(self, key: str, table: dict | None = None) -> list[int]:
         """The films of a normalised title key (most popular first; [] when none)."""

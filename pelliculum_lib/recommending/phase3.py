@@ -54,7 +54,7 @@ class Recommender:
                  candidates: list[int] | None = None):
         self.settings = settings or get_settings()
         self.model, self.tokenizer, self.catalogue = model, tokenizer, catalogue
-        self.resolver = TitleResolver(catalogue)
+        self.resolver = TitleResolver.cached(catalogue, self.settings.cache_dir)
         self.index = TitleIndex.from_catalogue(catalogue)
         self.candidates = candidates if candidates is not None else candidate_films(catalogue, self.settings)
         labels = catalogue.labels.reindex(self.candidates).dropna().to_dict()

@@ -333,10 +333,9 @@ def fold_of(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
 
 
 def retriever_key(catalogue: Catalogue, split: str, settings: Settings) -> str:
-    edges = catalogue.resolved_recommendations()
     digest = hashlib.sha256()
-    digest.update(pd.util.hash_pandas_object(catalogue.movies[["id", "label"]], index=False).to_numpy().tobytes())
-    digest.update(pd.util.hash_pandas_object(edges[["source_id", "rank", "rec_id"]], index=False).to_numpy().tobytes())
+    digest.update(catalogue.digest("films"))
+    digest.update(catalogue.digest("edges"))
     digest.update(f"{split}|{settings.eval_share}|{settings.seed}|{RETRIEVER_VERSION}".encode())
     return digest.hexdigest()[:16]
 

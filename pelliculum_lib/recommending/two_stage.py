@@ -37,7 +37,7 @@ class TwoStageRecommender:
     def __init__(self, retriever: Retriever, model, tokenizer, catalogue: Catalogue, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self.retriever, self.model, self.tokenizer, self.catalogue = retriever, model, tokenizer, catalogue
-        self.resolver = TitleResolver(catalogue)
+        self.resolver = TitleResolver.cached(catalogue, self.settings.cache_dir)
         self.candidates = catalogue.movies["id"].tolist()  # stage 1 may propose any catalogue film
 
     @classmethod

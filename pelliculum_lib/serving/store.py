@@ -14,7 +14,6 @@ import threading
 from dataclasses import fields
 from pathlib import Path
 
-import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.data.film import Film, FilmDetails
@@ -30,8 +29,7 @@ _BOOLS = {f.name for f in fields(FilmDetails) if str(f.type) == "bool"}
 
 
 def fingerprint(catalogue: Catalogue) -> str:
-    movies = catalogue.movies
-    digest = hashlib.sha256(pd.util.hash_pandas_object(movies[["id", "label"]], index=False).to_numpy().tobytes())
+    digest = hashlib.sha256(catalogue.digest("films"))
     digest.update(f"schema-{SCHEMA_VERSION}|{','.join(COLUMNS)}".encode())
     return digest.hexdigest()[:16]
 
