@@ -33,10 +33,11 @@ class SplitColumn:
     """A ``-``-joined catalogue column, split per film only when a film is looked at (fast to build at 750k rows)."""
 
     def __init__(self, values: pd.Series, kind: type):
-        self.values, self.kind = values.to_numpy(dtype=object), kind
+        self.values, self.kind = values, kind
 
     def __getitem__(self, row: int):
-        return self.kind(_split(self.values[row]))
+        value = self.values.iat[row]
+        return self.kind(_split(value if isinstance(value, str) else None))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -58,7 +59,8 @@ class FilmFacts:
         movies = catalogue.movies
         self.retriever = retriever
         self.ids = movies["id"].to_numpy()
-        self.row = {int(f): i for i, f in enumerate(self.ids)}
+        same = len(retriever.ids) == len(self.ids) and bool(np.array_equal(retriever.ids, self.ids))
+        self.row = retriever.row if same else {int(f): i for i, f in enumerate(self.ids)}  # id -> row
         self.labels = movies["label"].astype(str).tolist()
         self.year = movies["year"].astype("float64").to_numpy()
         self.rating = movies["vote_average"].to_numpy(dtype=np.float64)
@@ -89,7 +91,7 @@ class FilmFacts:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        values = pa.array(column, type=pa.string(), from_pandas=True)
         lists = pc.split_pattern(values, "-")
         names = pc.utf8_trim_whitespace(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
         parents = pc.list_parent_indices(lists).to_numpy()

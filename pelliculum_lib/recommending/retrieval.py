@@ -221,10 +221,27 @@ class Retriever:
         pool = np.array(list(dict.fromkeys(np.concatenate(parts).tolist())), dtype=np.int64)
         return pool[pool != query]
 
+    @property
+    def by_term(self) -> sp.csr_matrix:
+        """The content matrix transposed (term -> films), built once per process: a similarity then reads
+        only the postings of the query's terms (2 ms instead of 28 ms over 757k films; same scores)."""
+        if getattr(self, "_by_term", None) is None:
+            self._by_term = self.text.T.tocsr()
+        return self._by_term
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_by_term", None)  # derived: not stored in the artifact
+        return state
+
+    def _similarities(self, vector: sp.csr_matrix) -> np.ndarray:
+        """Cosine similarity of every film's content text to one (normalised) row vector."""
+        return (vector @ self.by_term).toarray().ravel()
+
     def _content_top(self, query: int, k: int) -> np.ndarray:
         if self.text[query].nnz == 0:
             return np.empty(0, dtype=np.int64)
-        scores = (self.text @ self.text[query].T).toarray().ravel()
+        scores = self._similarities(self.text[query])
         scores[query] = -1.0
         top = np.argpartition(-scores, k)[:k]
         return top[np.lexsort((top, -scores[top]))]
@@ -275,15 +292,15 @@ class Retriever:
         """Cosine similarity of every catalogue film's content text to free words ("heist", "space station")."""
         if self.vectorizer is None or not text.strip():
             return np.zeros(len(self.ids))
-        query = normalize(self.vectorizer.transform([text]))
-        return (self.text @ query.T).toarray().ravel()
+        query = normalize(self.vectorizer.transform([text])).astype(self.text.dtype).tocsr()
+        return self._similarities(query)
 
     def content_scores(self, film_id: int) -> np.ndarray:
         """Cosine similarity of every catalogue film's content text to ``film_id``'s (0 for an unknown film)."""
         query = self.row.get(int(film_id))
         if query is None or self.text[query].nnz == 0:
             return np.zeros(len(self.ids))
-        return (self.text @ self.text[query].T).toarray().ravel()
+        return self._similarities(self.text[query])
 
     def graph_top(self, film_id: int, k: int = 8) -> list[int]:
         """The ``k`` films with the strongest graph links alone (an ablation: no fusion, no content)."""
@@ -303,7 +320,9 @@ class Retriever:
     @staticmethod
     def load(path: Path) -> "Retriever":
         with Path(path).open("rb") as handle:
-            return pickle.load(handle)
+            retriever = pickle.load(handle)
+        retriever.by_term  # noqa: B018 - built at load, not at the first request
+        return retriever
 
 
 def _edges(catalogue: Catalogue, row: pd.Series, sources: np.ndarray) -> pd.DataFrame:
