@@ -39,6 +39,9 @@ class Answerer:
         self.settings = settings
         self.recommender = load_recommender(settings)
 
+    def ready(self) -> bool:
+        return True
+
     def answer(self, films: list[int]) -> list[tuple[int, list[int], float]]:
         """``(film, recommended ids, seconds)`` for each film whose answer is complete (cut answers are left out)."""
         out = []
@@ -55,19 +58,22 @@ class Summary:
     films: int  # films asked for
     skipped: int  # already in the store
     answered: int  # written by this run
-    seconds: float
+    seconds: float  # the whole run, loading included
     workers: int
     ray: bool
     store: str
+    answer_seconds: float = 0.0  # from the first batch sent to the last written (loading and Ray start excluded)
 
     @property
     def films_per_second(self) -> float:
-        return self.answered / self.seconds if self.seconds else 0.0
+        """Answering rate, loading excluded (what a long run is made of)."""
+        seconds = self.answer_seconds or self.seconds
+        return self.answered / seconds if seconds else 0.0
 
     def __str__(self) -> str:
         engine = f"Ray, {self.workers} worker(s)" if self.ray else "in process"
-        return (f"{self.answered} films answered in {self.seconds:.1f} s ({self.films_per_second:.1f} films/s, "
-                f"{engine}); {self.skipped} already in {self.store}; {self.films} asked for.")
+        return (f"{self.answered} films answered in {self.seconds:.1f} s, {self.films_per_second:.1f} films/s once "
+                f"loaded ({engine}); {self.skipped} already in {self.store}; {self.films} asked for.")
 
 
 def films_to_answer(catalogue: Catalogue, limit: int | None) -> list[int]:
@@ -99,21 +105,23 @@ def precompute(settings: Settings, films: int | None = None, store: Path | None 
             writer.db.executemany("DELETE FROM answers WHERE key = ? AND film_id = ?", [(key, f) for f in todo])
     if use_ray is None:
         use_ray = _ray_available()
-    answered = 0
+    answered, clock = 0, {}
     bar = tqdm(total=len(todo), desc="precompute", unit="film", disable=not progress)
     try:
         if todo and use_ray:
-            answered = _run_on_ray(settings, todo, writer, key, ray_address, workers, batch_size, bar)
+            answered = _run_on_ray(settings, todo, writer, key, ray_address, workers, batch_size, bar, clock)
         elif todo:
             answerer = Answerer(settings)
+            clock["start"] = time.perf_counter()
             for batch in _batches(todo, batch_size):
                 answered += writer.add(key, answerer.answer(batch))
                 bar.update(len(batch))
     finally:
         bar.close()
         writer.close()
-    summary = Summary(len(wanted), len(wanted) - len(todo), answered, time.perf_counter() - started,
-                      workers if use_ray else 1, bool(use_ray), str(path))
+    ended = time.perf_counter()
+    summary = Summary(len(wanted), len(wanted) - len(todo), answered, ended - started, workers if use_ray else 1,
+                      bool(use_ray), str(path), ended - clock.get("start", ended))
     log.info("%s", summary)
     return summary
 
@@ -125,7 +133,7 @@ def _ray_available() -> bool:
 
 
 def _run_on_ray(settings: Settings, todo: list[int], writer: AnswerWriter, key: str, address: str | None,
-                workers: int, batch_size: int, bar) -> int:
+                workers: int, batch_size: int, bar, clock: dict) -> int:
     """Batches spread over ``workers`` actors (two in flight each); results written as they arrive."""
     try:
         import ray
@@ -140,6 +148,8 @@ def _run_on_ray(settings: Settings, todo: list[int], writer: AnswerWriter, key: 
     try:
         actor = ray.remote(num_cpus=1)(Answerer)
         pool = [actor.remote(settings, threads=1) for _ in range(workers)]
+        ray.get([worker.ready.remote() for worker in pool])  # every actor has loaded the recommender
+        clock["start"] = time.perf_counter()
         pending: dict = {}
         batches = _batches(todo, batch_size)
         answered = 0
