@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +86,28 @@ def service(tmp_path_factory):
     if not (settings.adapter_dir / "adapter_config.json").is_file():
         pytest.fail(f"The committed adapter is missing at {settings.adapter_dir}.")
     return RecommendationService.load(settings, answers_dir=tmp_path_factory.mktemp("answers"))
+
+
+@pytest.fixture(scope="module")
+def client(service):
+    """The app on the shared service, through FastAPI's TestClient (lifespan run)."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with TestClient(create_app(service)) as client:
+        yield client
+
+
+@contextmanager
+def local_http_server(handler):
+    """A real HTTP server on a free loopback port (e.g. a fake TMDb), for the ``with`` block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client(service):
-    with TestClient(create_app(service)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

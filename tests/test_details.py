@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
 from pelliculum_lib.serving import store as store_module
 from pelliculum_lib.data.film import FilmDetails, dash_list
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client(service):
-    with TestClient(create_app(service)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings as hsettings
 
+from conftest import local_http_server
 from api.main import create_app
 from pelliculum_lib.cli import main
 from pelliculum_lib.config import Settings
@@ -120,10 +120,8 @@ class FakeTMDb(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def fake_tmdb():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTMDb)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with local_http_server(FakeTMDb) as url:
+        yield url
 
 
 @pytest.mark.parametrize("mode", ["ok", "error", "timeout", "garbage", "slow"])

@@ -7,12 +7,12 @@ The original project's ``POST /recommend/`` answered ``{"recommendations": [...]
 from __future__ import annotations
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import local_http_server
 from api.main import create_app
 from pelliculum_lib.data.film import TMDB_GENRE_IDS, genre_ids
 from pelliculum_lib.serving.service import RecommendationService
@@ -53,12 +53,6 @@ def check_seed_item(film: dict) -> None:
     assert film["original_language"] is None or re.fullmatch(r"[a-z]{2,3}", film["original_language"])
     assert film["original_title"] == film["title"]  # the catalogue has no other title
     assert film["overview"] is None or isinstance(film["overview"], str)
-
-
-@pytest.fixture(scope="module")
-def client(service):
-    with TestClient(create_app(service)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -115,18 +109,14 @@ class FakeTMDb(BaseHTTPRequestHandler):
 
 
 def test_posters_from_tmdb_fill_poster_and_poster_path(service, titles, tmp_path_factory):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTMDb)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_http_server(FakeTMDb) as url:
         settings = service.settings.model_copy(update={
-            "tmdb_api_key": "test-key", "tmdb_base_url": f"http://127.0.0.1:{server.server_port}",
+            "tmdb_api_key": "test-key", "tmdb_base_url": url,
             "tmdb_timeout": 2.0, "cache_dir": tmp_path_factory.mktemp("tmdb"), "rate_limit_per_minute": 0})
         with_tmdb = RecommendationService(service.recommender, service.store, settings,
                                           answers_dir=tmp_path_factory.mktemp("answers"))
         with TestClient(create_app(with_tmdb)) as client:
             body = client.post("/recommend/", json={"title": titles[0]}).json()
-    finally:
-        server.shutdown()
     for film in body["recommendations"]:
         check_seed_item(film)
         assert film["poster"] == "https://image.tmdb.org/t/p/w342/seed.jpg" and film["poster_path"] == "/seed.jpg"

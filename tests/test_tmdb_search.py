@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from conftest import local_http_server
 from pelliculum_lib.serving.tmdb import TMDbClient
 
 KEY = "secret-test-key-4242"
@@ -61,10 +61,8 @@ class FakeTMDb(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def fake_tmdb():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTMDb)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with local_http_server(FakeTMDb) as url:
+        yield url
 
 
 @pytest.fixture
