@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +97,24 @@ def client(service):
 
     with TestClient(create_app(service)) as client:
         yield client
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """A quiet fake HTTP API: subclasses answer ``do_GET`` with :meth:`reply`."""
+
+    def reply(self, body: bytes, status: int = 200) -> None:
+        self.send_response(status)
+        if status == 200:
+            self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        try:
+            if status == 200:
+                self.wfile.write(body)
+        except BrokenPipeError:  # the client gave up (a timeout test)
+            pass
+
+    def log_message(self, *args):
+        pass
 
 
 @contextmanager

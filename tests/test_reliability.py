@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings as hsettings
 
-from conftest import local_http_server
+from conftest import JSONHandler, local_http_server
 from api.main import create_app
 from pelliculum_lib.cli import main
 from pelliculum_lib.config import Settings
@@ -92,7 +91,7 @@ def test_rate_limit_per_client(service, tmp_path_factory):
 # --------------------------------------------------------------------------- a failing TMDb
 
 
-class FakeTMDb(BaseHTTPRequestHandler):
+class FakeTMDb(JSONHandler):
     mode = "ok"
 
     def do_GET(self):  # noqa: N802 - http.server API
@@ -102,20 +101,8 @@ class FakeTMDb(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(0.4)
         if mode == "error":
-            self.send_response(500)
-            self.end_headers()
-            return
-        body = b"{not json" if mode == "garbage" else json.dumps({"poster_path": "/poster.jpg"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except BrokenPipeError:
-            pass
-
-    def log_message(self, *args):
-        pass
+            return self.reply(b"", 500)
+        self.reply(b"{not json" if mode == "garbage" else json.dumps({"poster_path": "/poster.jpg"}).encode())
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,11 @@ The original project's ``POST /recommend/`` answered ``{"recommendations": [...]
 from __future__ import annotations
 
 import re
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import local_http_server
+from conftest import JSONHandler, local_http_server
 from api.main import create_app
 from pelliculum_lib.data.film import TMDB_GENRE_IDS, genre_ids
 from pelliculum_lib.serving.service import RecommendationService
@@ -97,15 +96,9 @@ def test_every_other_film_the_api_returns_has_it_too(client, titles):
             check_seed_item(film)
 
 
-class FakeTMDb(BaseHTTPRequestHandler):
+class FakeTMDb(JSONHandler):
     def do_GET(self):  # noqa: N802 - http.server API
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"poster_path": "/seed.jpg"}')
-
-    def log_message(self, *args):
-        pass
+        self.reply(b'{"poster_path": "/seed.jpg"}')
 
 
 def test_posters_from_tmdb_fill_poster_and_poster_path(service, titles, tmp_path_factory):

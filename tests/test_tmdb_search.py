@@ -6,12 +6,11 @@ import asyncio
 import json
 import logging
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import local_http_server
+from conftest import JSONHandler, local_http_server
 from pelliculum_lib.serving.tmdb import TMDbClient
 
 KEY = "secret-test-key-4242"
@@ -23,7 +22,7 @@ RESULTS = {
 }
 
 
-class FakeTMDb(BaseHTTPRequestHandler):
+class FakeTMDb(JSONHandler):
     mode = "ok"  # ok | error | timeout | garbage | no_results | fr_error | slow
     requests: list[dict] = []
 
@@ -37,9 +36,7 @@ class FakeTMDb(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(0.3)
         if mode == "error" or (mode == "fr_error" and params.get("language") == "fr-FR"):
-            self.send_response(500)
-            self.end_headers()
-            return
+            return self.reply(b"", 500)
         if mode == "garbage":
             body = b"{not json"
         elif mode == "no_results":
@@ -47,16 +44,7 @@ class FakeTMDb(BaseHTTPRequestHandler):
         else:
             known = "amelie" in params.get("query", "").casefold().replace("é", "e")
             body = json.dumps({"page": 1, "results": RESULTS[params["language"]] if known else []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except BrokenPipeError:
-            pass
-
-    def log_message(self, *args):
-        pass
+        self.reply(body)
 
 
 @pytest.fixture(scope="module")
