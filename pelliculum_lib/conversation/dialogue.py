@@ -168,9 +168,12 @@ class Dialogue:
 
     def _relative(self, request: Request, relative: str, last: list[int]) -> Request:
         """"older" / "plus récent": years before / after the reference film (or the last answer's median)."""
-        years = [self.facts.year[self.facts.row[f]] for f in ([request.film] if request.film is not None else last)
-                 if f in self.facts.row]
-        years = [y for y in years if y == y]
+        def known(films: list[int]) -> list[float]:
+            return [y for f in films if f in self.facts.row and (y := self.facts.year[self.facts.row[f]]) == y]
+
+        # the reference film's year; else the last answer's; else its recommendations' (a film of unknown year)
+        years = known([request.film] if request.film is not None else []) or known(last) or \
+            (known(self.recommend(request.film)) if request.film is not None else [])
         if not years:
             return request
         pivot = int(statistics.median(years))

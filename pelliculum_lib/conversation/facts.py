@@ -19,9 +19,10 @@ import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.recommending.retrieval import Retriever
-from pelliculum_lib.conversation.lexicon import MOOD_GENRES, MOOD_QUERIES
+from pelliculum_lib.conversation.lexicon import FEELINGS, MOOD_GENRES, MOOD_QUERIES
 from pelliculum_lib.conversation.request import Request
 
+MOOD_MATCH = 0.35  # scaled mood relevance from which a film counts as matching the mood
 PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catalogue mean
 
 
@@ -157,15 +158,42 @@ class FilmFacts:
 
     # -- ranking ------------------------------------------------------------------------------
     def mood_relevance(self, moods: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
-        """Content similarity to the mood words, scaled so that the best-matching films (the top 5 % of
-        those that match at all, among ``allowed``) reach 1."""
+        """How well each film matches the moods and themes (mean over them, 0 to 1).
+
+        A feeling ("dark", "feel-good") is a content similarity to its words, scaled so that the best-matching
+        films (the top 5 % of those that match at all, among ``allowed``) reach 1, plus a lean towards its genres.
+        A theme ("heist", "sharks", "time travel") is a word of the film's own text (overview, tagline, title,
+        genres): 1 where it is there (singular or plural), a little less for films merely close to it."""
         if not moods:
             return np.zeros(len(self.ids))
-        scores = self.retriever.text_scores(" ".join(MOOD_QUERIES.get(m, m) for m in moods))
+        parts = []
+        for mood in moods:
+            text = self._feeling(mood, allowed)
+            if mood in FEELINGS:
+                parts.append(text)
+                continue
+            named = np.zeros(len(self.ids))
+            for form in self._forms(mood):
+                named[self.retriever.films_with_words(form.replace("-", " ").split())] = 1.0
+            parts.append(np.maximum(named, 0.3 * text))
+        return np.mean(parts, axis=0)
+
+    @staticmethod
+    def _forms(mood: str) -> set[str]:
+        return {mood, mood[:-1] if mood.endswith("s") and len(mood) > 3 else mood, mood + "s"}
+
+    def speaks_of(self, film: int, theme: str) -> bool:
+        """True when the film's own text holds the theme's word (singular or plural)."""
+        row = self.row.get(int(film))
+        return row is not None and any(row in self.retriever.films_with_words(form.replace("-", " ").split())
+                                       for form in self._forms(theme))
+
+    def _feeling(self, mood: str, allowed: np.ndarray | None) -> np.ndarray:
+        scores = self.retriever.text_scores(MOOD_QUERIES.get(mood, mood))
         among = scores[(scores > 0) & (allowed if allowed is not None else True)]
         scale = float(np.percentile(among, 95)) if len(among) else 1.0
         leaning = np.zeros(len(self.ids))
-        for genre in {g for m in moods for g in MOOD_GENRES.get(m, ())}:
+        for genre in MOOD_GENRES.get(mood, ()):
             leaning = np.maximum(leaning, self.genre_mask.get(genre, leaning > 0))
         return np.clip(scores / (scale or 1.0) + 0.4 * leaning, 0.0, 1.0)
 
@@ -173,7 +201,10 @@ class FilmFacts:
         """A score per catalogue row for ``request`` (higher first); constraints are not applied here."""
         mood = self.mood_relevance(request.mood, allowed)
         if request.film is None or (query := self.row.get(request.film)) is None:
-            return mood * (0.5 + self.quality) if request.mood else self.quality
+            if not request.mood:
+                return self.quality
+            # films that match the mood well enough come first, best known and rated first among them
+            return np.where(mood >= MOOD_MATCH, 1.0 + self.quality + 0.25 * mood, 0.25 * mood)
         score = 0.6 * self.retriever.content_scores(request.film) + 0.2 * self.quality + mood
         for rank, (film, _) in enumerate(self.retriever.candidates(request.film, k=400)):
             row = self.row[film]

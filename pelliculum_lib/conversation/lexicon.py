@@ -79,6 +79,10 @@ MOODS: list[tuple[str, str]] = [
     ("friendship", r"friendship|amitie"),
 ]
 
+#: The moods that are feelings (searched by content similarity); every other mood is a theme (searched as a word).
+FEELINGS = frozenset({"feel-good", "funny", "scary", "sad", "romantic", "uplifting", "mind-bending", "dark", "violent",
+                      "slow", "epic"})
+
 #: "a film about sharks" / "un film sur les requins": the free theme, translated where known.
 THEME_TRANSLATIONS = {
     "requins": "sharks", "requin": "shark", "chevaux": "horses", "cheval": "horse", "chiens": "dogs",
@@ -97,6 +101,9 @@ THEME_TRANSLATIONS = {
     "trains": "trains", "voitures": "cars", "courses": "racing", "course automobile": "racing",
     "danse": "dance", "peinture": "painting", "ecrivains": "writers", "musiciens": "musicians",
 }
+
+#: English theme -> the French word a French user used ("sharks" -> "requins"), for French reasons.
+FRENCH_THEMES = {english: french for french, english in reversed(list(THEME_TRANSLATIONS.items()))}
 
 #: Theme words understood in "films de boxe", "boxing movies", "avec des dragons" (not only after "about").
 THEME_WORDS = set(THEME_TRANSLATIONS) | set(THEME_TRANSLATIONS.values()) | {"boxe", "boxing", "dragons", "sharks"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Literal
 
-from pelliculum_lib.conversation.lexicon import GENRE_FR, LANGUAGE_NAMES, MOOD_FR
+from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, LANGUAGE_NAMES, MOOD_FR
 
 Action = Literal["new", "more", "refine", "why"]
 Language = Literal["en", "fr"]
@@ -134,7 +134,8 @@ class Request:
             chips.append(Constraint("original_language:", "original_language",
                                     f"en {french}" if fr else f"in {english}"))
         for mood in self.mood:
-            chips.append(Constraint(f"mood:{mood}", "mood", MOOD_FR.get(mood, mood) if fr else mood))
+            chips.append(Constraint(f"mood:{mood}", "mood", (MOOD_FR.get(mood) or FRENCH_THEMES.get(mood, mood)) if fr
+                                    else mood))
         return chips
 
     def to_json(self) -> dict:

@@ -30,7 +30,7 @@ from pelliculum_lib.conversation.request import Language, Request
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _QUOTED = re.compile(r"[\"“«‘]\s*([^\"”»’]{1,120}?)\s*[\"”»’]|(?<!\w)'([^']{1,120}?)'(?!\w)")
 _CUES = re.compile(
-    r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|\blike\b|such as|as good as|"
+    r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|(?<!-)\blike\b|such as|as good as|"
     r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
     r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
     r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"

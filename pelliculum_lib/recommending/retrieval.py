@@ -295,6 +295,20 @@ class Retriever:
         query = normalize(self.vectorizer.transform([text])).astype(self.text.dtype).tocsr()
         return self._similarities(query)
 
+    def films_with_words(self, words: list[str]) -> np.ndarray:
+        """Rows of the films whose content text holds every one of ``words`` (as the TF-IDF tokenised it)."""
+        if self.vectorizer is None or not words:
+            return np.empty(0, dtype=np.int64)
+        vocabulary = self.vectorizer.vocabulary_
+        rows: np.ndarray | None = None
+        for word in words:
+            column = vocabulary.get(word)
+            if column is None:
+                return np.empty(0, dtype=np.int64)
+            postings = self.by_term.indices[self.by_term.indptr[column]:self.by_term.indptr[column + 1]]
+            rows = postings if rows is None else np.intersect1d(rows, postings)
+        return np.asarray(rows, dtype=np.int64)
+
     def content_scores(self, film_id: int) -> np.ndarray:
         """Cosine similarity of every catalogue film's content text to ``film_id``'s (0 for an unknown film)."""
         query = self.row.get(int(film_id))
