@@ -512,8 +512,7 @@ def _decade(text: str) -> tuple[int, int]:
 
 
 def _minutes(amount: str, unit: str, extra: str | None, half: bool) -> int:
-    value = float(NUMBER_WORDS.get(amount, amount.replace(",", ".")) if not amount.replace(",", ".").replace(".", "").isdigit()
-                  else amount.replace(",", "."))
+    value = float(NUMBER_WORDS[amount]) if amount in NUMBER_WORDS else float(amount.replace(",", "."))
     if unit.startswith("h"):
         minutes = value * 60 + (int(extra) if extra else 0) + (30 if half else 0)
     else:
