@@ -38,7 +38,8 @@ def shared_facts(facts: FilmFacts, reference: int, film: int, language: Language
     if cast:
         reasons.append("aussi avec " + " et ".join(cast[:2]) if fr else "also with " + " and ".join(cast[:2]))
     if _linked(facts, a, b):
-        reasons.append(f"souvent aimé par les mêmes spectateurs que {facts.labels[a]}" if fr else
+        que = "qu’" if facts.labels[a][:1].casefold() in "aeiouyhéèêàâîïôû" else "que "  # qu’Inception
+        reasons.append(f"souvent aimé par les mêmes spectateurs {que}{facts.labels[a]}" if fr else
                        f"often liked by the same viewers as {facts.labels[a]}")
     genres = facts.genres[a] & facts.genres[b]
     if genres:
