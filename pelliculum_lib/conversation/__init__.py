@@ -11,7 +11,9 @@ from typing import Callable
 
 from pelliculum_lib.config import Settings
 from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild
 from pelliculum_lib.recommending.retrieval import Retriever
+from pelliculum_lib.conversation.lexicon import MOOD_NAMES, THEME_WORDS
 from pelliculum_lib.data.titles import TitleResolver
 from pelliculum_lib.conversation.dialogue import (ConversationFull, ConversationStore, Dialogue, NothingToRemove,
                                                   Reply, UnknownConversation)
@@ -26,9 +28,12 @@ __all__ = ["ConversationFull", "ConversationStore", "Constraint", "Dialogue", "F
 
 def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleResolver,
                    recommend: Callable[[int], list[int]], settings: Settings,
-                   search_titles: Callable[[str], list[int]] | None = None) -> Dialogue:
-    """The conversation layer for a loaded catalogue, retriever and recommender."""
-    facts = FilmFacts(catalogue, retriever)
-    parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}))
+                   search_titles: Callable[[str], list[int]] | None = None,
+                   meaning: MeaningBuild | FilmVectors | None = None) -> Dialogue:
+    """The conversation layer for a loaded catalogue, retriever, recommender and (optionally) film vectors."""
+    facts = FilmFacts(catalogue, retriever, meaning)
+    vocabulary = retriever.vectorizer.vocabulary_ if retriever.vectorizer is not None else {}
+    parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}),
+                    known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOOD_NAMES)
     store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
     return Dialogue(parser, facts, recommend, settings.max_titles, store, search_titles)

@@ -231,13 +231,14 @@ class Dialogue:
         if asked.relative and asked.film is not None:  # "like Alien but more recent"
             asked = self._relative(asked, asked.relative, [])
         asked.relative = None
-        if asked.film is None and not asked.has_constraints:
+        if asked.film is None and (understood.attempted or not asked.has_constraints):
             found = self._search(understood.attempted or message) if understood.attempted or \
                 understood.suggestions else None
-            if found is None:
+            if found is None and not asked.has_constraints:
                 return self._unknown(conversation, understood, language)
-            asked.film = found
-            understood.resolution = None
+            if found is not None:  # a film named but unknown offline, found on TMDb
+                asked.film = found
+                understood.resolution = None
         match = understood.resolution.status if understood.resolution is not None else "exact"
         alternatives = understood.resolution.alternatives[:3] if understood.resolution is not None else []
         return self._answer(conversation, asked, language, match=match, alternatives=alternatives)
@@ -289,7 +290,7 @@ class Dialogue:
                 match: str = "exact", alternatives: list[int] | None = None) -> Reply:
         exclude = conversation.shown if more else set()
         first = None
-        if request.film is not None and not more:
+        if request.film is not None and not more and not (request.vibe and self.facts.vectors is not None):
             first = self.recommend(request.film)  # the recommender's own answer leads (cached, possibly the LLM's)
         ranked = self.facts.rank(request, self.n, exclude=exclude, first=first)
         label = self._label(request.film)

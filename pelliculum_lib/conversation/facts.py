@@ -18,16 +18,32 @@ import numpy as np
 import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild
 from pelliculum_lib.recommending.retrieval import Retriever
 from pelliculum_lib.conversation.lexicon import FEELINGS, MOOD_GENRES, MOOD_QUERIES
 from pelliculum_lib.conversation.request import Request
 
 MOOD_MATCH = 0.35  # scaled mood relevance from which a film counts as matching the mood
 PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catalogue mean
+#: A description's score: z(meaning) + WORDS_WEIGHT z(word matching) + QUALITY_WEIGHT z(quality), each standardised
+#: over the films that satisfy the hard constraints. Chosen on the theme set's dev split (notebook 09).
+WORDS_WEIGHT = 0.0
+QUALITY_WEIGHT = 0.3
 
 
 def _split(value) -> list[str]:
     return [part.strip() for part in str(value).split("-") if part.strip()] if isinstance(value, str) else []
+
+
+def _standard(values: np.ndarray, among: np.ndarray | None) -> np.ndarray:
+    """``values`` minus their mean, over their standard deviation, both measured on the rows ``among``."""
+    values = np.asarray(values, dtype=np.float64)
+    pool = values[among] if among is not None else values
+    pool = pool[np.isfinite(pool)]
+    if len(pool) < 2:
+        return np.zeros(len(values))
+    spread = float(pool.std())
+    return (values - float(pool.mean())) / spread if spread > 0 else np.zeros(len(values))
 
 
 class SplitColumn:
@@ -56,9 +72,11 @@ class Ranked:
 class FilmFacts:
     """Arrays over the catalogue rows (popularity order), built once per service."""
 
-    def __init__(self, catalogue: Catalogue, retriever: Retriever):
+    def __init__(self, catalogue: Catalogue, retriever: Retriever, meaning: MeaningBuild | FilmVectors | None = None):
+        """``meaning``: film vectors (or their background build); without them descriptions are read as words."""
         movies = catalogue.movies
-        self.retriever = retriever
+        self.retriever, self.meaning = retriever, meaning
+        self.words_weight, self.quality_weight = WORDS_WEIGHT, QUALITY_WEIGHT
         self.ids = movies["id"].to_numpy()
         same = len(retriever.ids) == len(self.ids) and bool(np.array_equal(retriever.ids, self.ids))
         self.row = retriever.row if same else {int(f): i for i, f in enumerate(self.ids)}  # id -> row
@@ -197,10 +215,50 @@ class FilmFacts:
             leaning = np.maximum(leaning, self.genre_mask.get(genre, leaning > 0))
         return np.clip(scores / (scale or 1.0) + 0.4 * leaning, 0.0, 1.0)
 
+    # -- meaning ----------------------------------------------------------------------------
+    @property
+    def vectors(self) -> FilmVectors | None:
+        """The film vectors when they are ready (a background build may still be running)."""
+        meaning = self.meaning
+        vectors = meaning.vectors if isinstance(meaning, MeaningBuild) else meaning
+        return vectors if vectors is not None and len(vectors) == len(self.ids) else None
+
+    def word_relevance(self, request: Request, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Literal matching of a description: its moods and themes as words where some were read, else the TF-IDF
+        similarity of its words to the films' texts."""
+        if request.mood:
+            return self.mood_relevance(request.mood, allowed)
+        return self.retriever.text_scores(request.description or "")
+
+    def described(self, request: Request, allowed: np.ndarray | None = None,
+                  reference: np.ndarray | None = None) -> np.ndarray:
+        """Scores of a description (or of a reference film's meaning, ``reference``): standardised meaning, word
+        matching and quality, weighed by ``words_weight`` and ``quality_weight`` (see :data:`WORDS_WEIGHT`)."""
+        among = allowed if allowed is not None else np.ones(len(self.ids), dtype=bool)
+        vectors = self.vectors
+        score = np.zeros(len(self.ids))
+        if reference is not None:
+            score += _standard(reference, among)
+        if request.description and vectors is not None:
+            score += _standard(vectors.text_scores(request.description), among)
+        words = self.words_weight if vectors is not None else 1.0  # without vectors, words are all there is
+        if words and (request.description or request.mood):
+            score += words * _standard(self.word_relevance(request, allowed), among)
+        return score + self.quality_weight * _standard(self.quality, among)
+
     def scores(self, request: Request, allowed: np.ndarray | None = None) -> np.ndarray:
         """A score per catalogue row for ``request`` (higher first); constraints are not applied here."""
+        query = self.row.get(request.film) if request.film is not None else None
+        if query is not None and request.vibe and self.vectors is not None:  # "like X for its atmosphere"
+            score = self.described(request, allowed, reference=self.vectors.similar(request.film))
+            score[query] = -np.inf
+            return score
+        if query is None and request.description:
+            return self.described(request, allowed)
         mood = self.mood_relevance(request.mood, allowed)
-        if request.film is None or (query := self.row.get(request.film)) is None:
+        if request.description and self.vectors is not None:  # a film and a description: candidates by meaning
+            mood = np.clip(_standard(self.vectors.text_scores(request.description), allowed) / 4.0, 0.0, 1.0)
+        if query is None:
             if not request.mood:
                 return self.quality
             # films that match the mood well enough come first, best known and rated first among them

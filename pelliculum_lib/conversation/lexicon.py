@@ -220,6 +220,31 @@ FILLER = FRENCH_WORDS | ENGLISH_WORDS | {
 }
 
 
+#: The canonical mood and theme names (the values of :data:`MOODS`).
+MOOD_NAMES = frozenset(name for name, _ in MOODS)
+
+#: Words that say nothing of what a film is about: a description is what remains without them and :data:`FILLER`.
+DESCRIPTION_STOP = {
+    "want", "wanna", "looking", "look", "find", "recommend", "recommendation", "recommendations", "suggestion",
+    "suggestions", "idea", "ideas", "something", "anything", "someone", "kind", "sort", "type", "watch", "watching",
+    "see", "seen", "tonight", "evening", "night", "weekend", "today", "please", "thank", "thanks", "where", "who",
+    "whose", "which", "what", "when", "there", "their", "they", "them", "his", "her", "its", "into", "onto", "over",
+    "very", "really", "quite", "pretty", "good", "great", "nice", "best", "cool", "film", "films", "movie",
+    "movies", "flick", "flicks", "story", "stories", "one", "ones", "lot", "lots", "have", "has", "had", "get",
+    "got", "gets", "been", "being", "would", "could", "should", "will", "can", "may", "might", "must", "also",
+    "then", "than", "that", "this", "these", "those", "such", "some", "any", "all", "each", "every", "other",
+    "idees", "idee", "envie", "suggestions", "propositions", "conseils", "conseil", "regarder", "voir", "vu", "ce",
+    "cette", "ces", "soir", "ceux", "celui", "celle", "ils", "elles", "leur", "leurs", "son", "sa", "ses", "dont",
+    "ou", "quand", "comment", "aussi", "bien", "tres", "vraiment", "bon", "bons", "bonne", "bonnes", "sympa", "genre",
+    "quelque", "chose", "choses", "truc", "trucs", "histoire", "histoires", "pourrais", "pourriez", "peux", "peut",
+    "avez", "aurais", "auriez", "connais", "connaissez", "suggerer", "suggere", "recommander", "conseiller",
+    "proposer", "cherche", "cherches", "voudrais", "aimerais", "veux", "svp", "stp", "merci", "hey", "hello",
+    "bonjour", "salut", "bonsoir", "please", "pls", "avoir", "etre", "fait", "faire", "font", "est", "sont",
+    "environ", "about", "around", "roughly", "humeur", "mood", "est-ce", "montrer", "montres", "conseilles",
+    "proposes", "recommandes", "suggeres", "donner", "donnes", "sure", "else", "sais", "know", "think", "pense",
+}
+
+
 def fold(text: str) -> str:
     """Lower case without accents, *same length* as ``text`` (so spans found in it index the message)."""
     out = []

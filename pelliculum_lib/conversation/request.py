@@ -7,7 +7,7 @@ constraint (a chip removed on the page), ``constraints`` lists what was understo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, LANGUAGE_NAMES, MOOD_FR
@@ -44,6 +44,8 @@ class Request:
     relative: Literal["older", "newer"] | None = None
     position: int | None = None
     only: bool = False  # "only"/"instead"/"sinon": its genres, people and moods replace the previous ones
+    description: str | None = None  # what the films should be about or feel like, as the user said it (by meaning)
+    vibe: bool = False  # "like X for its atmosphere", "dans le même esprit": neighbours of the film by meaning
 
     LIST_SLOTS = ("people", "without_people", "genres", "without_genres", "mood")
 
@@ -51,19 +53,22 @@ class Request:
         """The slots that differ from their defaults (how the labelled messages are written)."""
         default = Request()
         return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) != getattr(default, f.name)
-                and f.name != "only"}
+                and f.name not in self.UNLABELLED}
+
+    #: Slots the hand-labelled parser messages do not label (descriptions are judged by the theme set).
+    UNLABELLED = ("only", "description", "vibe")
 
     @property
     def has_constraints(self) -> bool:
         """True when anything narrows the films (beyond a reference film)."""
         return bool(self.people or self.without_people or self.genres or self.without_genres or self.mood
-                    or self.year_min is not None or self.year_max is not None or self.min_rating is not None
+                    or self.description or self.year_min is not None or self.year_max is not None or self.min_rating is not None
                     or self.max_runtime is not None or self.original_language is not None)
 
     @property
     def hard(self) -> bool:
         """True when a constraint must hold for every answer (moods only rank)."""
-        return self.has_constraints and any(k.slot != "mood" for k in self.constraints("en"))
+        return self.has_constraints and any(k.slot not in ("mood", "description") for k in self.constraints("en"))
 
     def refined(self, follow_up: "Request") -> "Request":
         """This request narrowed by a follow-up ("only comedies", "without horror", "from the 90s")."""
@@ -79,7 +84,7 @@ class Request:
         merged.without_genres = [g for g in merged.without_genres if g not in follow_up.genres]
         merged.people = [p for p in merged.people if p not in follow_up.without_people]
         merged.without_people = [p for p in merged.without_people if p not in follow_up.people]
-        for name in ("year_min", "year_max", "min_rating", "max_runtime", "original_language"):
+        for name in ("year_min", "year_max", "min_rating", "max_runtime", "original_language", "description"):
             if getattr(follow_up, name) is not None:
                 setattr(merged, name, getattr(follow_up, name))
         if follow_up.year_min is not None and follow_up.year_max is None and merged.year_max is not None \
@@ -99,7 +104,9 @@ class Request:
         elif slot == "years":
             copy.year_min = copy.year_max = None
         elif slot == "film":
-            copy.film = None
+            copy.film, copy.vibe = None, False
+        elif slot == "description":
+            copy.description, copy.mood = None, []
         elif slot in ("min_rating", "max_runtime", "original_language"):
             setattr(copy, slot, None)
         else:
@@ -111,7 +118,10 @@ class Request:
         fr = language == "fr"
         chips: list[Constraint] = []
         if self.film is not None and film_label:
-            chips.append(Constraint("film:", "film", (f"comme {film_label}" if fr else f"like {film_label}")))
+            label = (f"comme {film_label}" if fr else f"like {film_label}")
+            if self.vibe:
+                label += " (même esprit)" if fr else " (same feel)"
+            chips.append(Constraint("film:", "film", label))
         for person in self.people:
             chips.append(Constraint(f"people:{person}", "people", (f"avec {person}" if fr else f"with {person}")))
         for person in self.without_people:
@@ -133,13 +143,13 @@ class Request:
             english, french = LANGUAGE_NAMES.get(self.original_language, (self.original_language,) * 2)
             chips.append(Constraint("original_language:", "original_language",
                                     f"en {french}" if fr else f"in {english}"))
-        for mood in self.mood:
+        if self.description:  # the moods were read from it: one chip, as the user said it
+            chips.append(Constraint("description:", "description", f"« {self.description} »" if fr
+                                    else f"“{self.description}”"))
+        for mood in ([] if self.description else self.mood):
             chips.append(Constraint(f"mood:{mood}", "mood", (MOOD_FR.get(mood) or FRENCH_THEMES.get(mood, mood)) if fr
                                     else mood))
         return chips
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def year_label(low: int | None, high: int | None, language: Language) -> str:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver
-from pelliculum_lib.conversation.lexicon import (ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS,
-                                                 LANGUAGES, MOODS, NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS,
+from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS,
+                                                 LANGUAGES, MOOD_NAMES, MOODS, NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS,
                                                  THEME_WORDS, fold)
 from pelliculum_lib.conversation.request import Language, Request
 
@@ -35,7 +36,9 @@ _CUES = re.compile(
     r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
     r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
     r"dans la veine de|facon|j['’ ]?ai (?:bien |beaucoup |vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
-    r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la)\s+", re.IGNORECASE)
+    r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la|dans l'esprit d[e']|"
+    r"(?:le|la|du|de la) meme (?:esprit|ambiance|atmosphere|style|veine|ton|genre|univers) qu(?:e|['’])|"
+    r"(?:the )?same (?:vibe|feel|feeling|mood|atmosphere|tone|spirit) as)(?:\s+|(?<=['’]))", re.IGNORECASE)
 #: A title *before* these: "Zodiac was great", "Amélie c'est mon film préféré", "whiplash blew me away".
 _POST_CUES = re.compile(
     r"\s+(?:was|is|were|blew|rocked|has been|c'est|c est|etait|m'a|m a|a ete|reste|est|etait)\b", re.IGNORECASE)
@@ -50,6 +53,19 @@ _EXCLUDE_BEFORE = re.compile(
     r"(?:[\s']+(?:any|a|an|de|d|des|du|la|le|les|l|un|une|films?|movies?|trop|too|much|more|of|the|genre|type|"
     r"avec|with|fan|of|that|is|are|ca|c|est|en|mode|style)\b)*[\s']*$")
 _CHAIN = re.compile(r"^[\s,]*(?:or|nor|ni|and|et|ou|,)[\s']*(?:(?:de|d|des|du|la|le|les|l|any|a|an)[\s']+)*$")
+#: "like Heat for its atmosphere", "same vibe", "pour son ambiance", "dans le même esprit": neighbours by meaning.
+_VIBE = re.compile(
+    r"\b(?:for (?:its|the|their) (?:atmosphere|mood|vibes?|tone|feel|feeling|ambiance|ambience|style|spirit)|"
+    r"(?:the )?same (?:vibes?|feel|feeling|mood|atmosphere|tone|spirit|energy|ambiance)(?: as)?|"
+    r"similar (?:vibes?|feel|mood|atmosphere|tone)|with (?:that|the same|a similar) (?:vibe|feel|atmosphere|mood)|"
+    r"pour (?:son|leur|l'|cette|son cote) ?(?:ambiance|atmosphere|esprit|style|ton|univers)|dans l'esprit d[e']|"
+    r"(?:dans |de )?(?:le|la|cette) meme (?:esprit|ambiance|atmosphere|veine|ton|style|univers)|"
+    r"(?:meme|une) (?:esprit|ambiance|atmosphere|vibe) (?:similaire|proche)?|meme (?:esprit|ambiance|atmosphere))\b")
+#: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
+_ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
+                  r"recommendations?)|as-tu|tu aurais|auriez-vous|tu as|t'as|vous avez|tu connais|vous connaissez|"
+                  r"i'?m in the mood for|i feel like|j'ai envie d[e']|je suis d'humeur|je cherche|i'?m looking for|"
+                  r"looking for|je voudrais|i would like|i'd like|i want to see|i want|je veux)\b")
 _MORE_WORDS = {"more", "others", "other", "another", "next", "encore", "autres", "autre", "suite", "d'autres",
                "suivants", "suivant"}
 _MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "chose", "suggestions", "ones",
@@ -139,8 +155,10 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 class Parser:
     """Messages -> :class:`Understood`, with the catalogue's titles and cast names."""
 
-    def __init__(self, resolver: TitleResolver, people: PeopleIndex):
+    def __init__(self, resolver: TitleResolver, people: PeopleIndex, known_word: Callable[[str], bool] | None = None):
+        """``known_word``: whether a word occurs in the catalogue's texts (a one-word description must)."""
         self.resolver, self.people = resolver, people
+        self.known_word = known_word or (lambda word: word in THEME_WORDS or word in MOOD_NAMES)
 
     # -- films --------------------------------------------------------------------------------
     def _title_spans(self, message: str) -> list[tuple[int, list[tuple[int, int]]]]:
@@ -264,6 +282,11 @@ class Parser:
         for m in re.finditer(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
                              r"et demie)\b", folded):
             add(m, "max_runtime", 90)
+        for m in re.finditer(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
+                             r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b", folded):
+            add(m, "max_runtime", 90)
+        for m in re.finditer(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b", folded):
+            add(m, "max_runtime", 90)
         for m in re.finditer(r"\b(?:short|courts?|courte|not too long|pas trop longs?|pas trop longue)\b", folded):
             add(m, "max_runtime", 100)
         # rating
@@ -319,7 +342,9 @@ class Parser:
             two = " ".join(words[:2])
             theme, end = (THEME_TRANSLATIONS[two], m.end(1)) if two in THEME_TRANSLATIONS else \
                 (THEME_TRANSLATIONS.get(words[0], words[0]), m.start(1) + len(words[0]))
-            if words[0] not in FILLER and free(m.start(1), end) and len(words[0]) > 2:
+            # a known theme only: any other subject ("about a great white...") is left to the description
+            known = two in THEME_TRANSLATIONS or words[0] in THEME_WORDS or theme in MOOD_NAMES
+            if known and words[0] not in FILLER and free(m.start(1), end) and len(words[0]) > 2:
                 spans.append((m.start(1), end, "mood", theme))
         for pattern in (r"\b(?:films?|movies?) (?:de |d'|sur |about |with |avec des |avec )(?:la |le |les |l'|the )?"
                         r"([a-z]+)\b", r"\b([a-z]+) (?:films?|movies?)\b"):
@@ -369,6 +394,7 @@ class Parser:
         covered = [(s[0], s[1]) for s in spans]
         # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
         attempted, suggestions = "", []
+        attempted_span: tuple[int, int] | None = None  # a named film the catalogue does not know: no description
         if film is None:
             film = self._leftover_title(message, covered, bool(spans))
         if film is None:
@@ -386,10 +412,11 @@ class Parser:
                 if result.found and (best is None or result.score > best[0]):
                     best = (result.score, result, (start, end))
                 suggestions += [s for s in result.suggestions if s not in suggestions]
-                attempted = attempted or text
+                if not attempted:
+                    attempted, attempted_span = text, (start, start + len(text))
             if best is not None:
                 film = ((0, 0), best[1], best[2])
-                attempted, suggestions = "", []
+                attempted, suggestions, attempted_span = "", [], None
         request = Request()
         film_span = ""
         resolution = None
@@ -413,11 +440,48 @@ class Parser:
             elif slot in ("min_rating", "max_runtime", "original_language", "relative"):
                 setattr(request, slot, value)
         request.genres = [g for g in request.genres if g not in request.without_genres]
+        if film is not None and _VIBE.search(folded):
+            request.vibe = True
+        request.description = self._description(message, folded, spans, film[2] if film else attempted_span)
         self._action(request, message, folded, spans, film is not None)
         if film_span:  # a title's words say nothing of the user's language ("des films comme The Lives of Others")
             rest = message[:film[2][0]] + " " + message[film[2][1]:]
             language = language_signal(rest) or language
         return Understood(request, language, film_span, resolution, attempted, suggestions[:5], spans)
+
+    def _description(self, message: str, folded: str, spans: list[tuple], film: tuple[int, int] | None) -> str | None:
+        """What the message says the films are about or feel like, in its own words: the words left once the
+        film's title, the hard constraints (cast, years, rating, runtime, language, excluded genres) and the
+        "same feel" cue are taken out; ``None`` when only genres, fillers or nothing remain.
+
+        A single remaining word counts only when the catalogue's texts or the theme words know it (not "asdfgh")."""
+        removed = [(s[0], s[1]) for s in spans if s[2] not in ("genres", "mood")]
+        removed += [(m.start(), m.end()) for m in _VIBE.finditer(folded)]
+        removed += [(m.start(), m.end()) for m in _ASK.finditer(folded)]
+        if film is not None:
+            removed.append(film)
+        kept = [(s[0], s[1]) for s in spans if s[2] in ("genres", "mood")]
+        genre_spans = [(s[0], s[1]) for s in spans if s[2] == "genres"]
+        words = [w for w in _WORD.finditer(folded) if not any(_overlaps((w.start(), w.end()), r) for r in removed)]
+        moods = [(s[0], s[1]) for s in spans if s[2] == "mood"]
+        content = [w for w in words if any(_overlaps((w.start(), w.end()), m) for m in moods) or
+                   (_bare(w.group()) not in FILLER | DESCRIPTION_STOP and len(_bare(w.group())) > 2
+                    and not w.group().isdigit())]
+        if not any(not any(_overlaps((w.start(), w.end()), g) for g in genre_spans) for w in content):
+            return None  # only genres (hard constraints, shown as their own chips) or nothing
+        if len(content) == 1 and not any(_overlaps((content[0].start(), content[0].end()), k) for k in kept) \
+                and not self.known_word(content[0].group()):
+            return None
+        start, end = content[0].start(), content[-1].end()
+        pieces, cursor = [], start
+        for r_start, r_end in sorted(removed):  # the words between, the removed spans cut out
+            if r_end <= cursor or r_start >= end:
+                continue
+            pieces.append(message[cursor:max(cursor, r_start)])
+            cursor = max(cursor, r_end)
+        pieces.append(message[cursor:end])
+        text = re.sub(r"\s+", " ", " ".join(pieces)).strip(" ,.;:!?¿¡\"'«»“”-")
+        return text[:200] or None
 
     def _covered(self, message: str, start: int, end: int, covered: list[tuple[int, int]]) -> bool:
         """True when every non-filler word of the span lies inside a constraint."""
@@ -502,6 +566,11 @@ class Parser:
             request.action = "refine"
             request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"
                                           r"sinon|plutot|what about|how about|et pour)\b", folded))
+
+
+def _bare(word: str) -> str:
+    """A folded word without its elided article or pronoun: "d'humeur" -> "humeur", "m'en" -> "en"."""
+    return word.rsplit("'", 1)[-1].strip("-")
 
 
 def _decade(text: str) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from pelliculum_lib.config import PROJECT_ROOT
 from pelliculum_lib.conversation import Dialogue, Parser, Request
 
 MESSAGES = PROJECT_ROOT / "tests" / "data" / "chat_messages.jsonl"
-SLOTS = [f.name for f in fields(Request) if f.name != "only"]
+SLOTS = [f.name for f in fields(Request) if f.name not in Request.UNLABELLED]
 
 
 def load_messages(path: Path = MESSAGES, split: str | None = None) -> list[dict]:

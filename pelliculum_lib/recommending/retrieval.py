@@ -73,6 +73,16 @@ def _content_text(movies: pd.DataFrame) -> pd.Series:
     return text
 
 
+def _fit_content(movies: pd.DataFrame) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+    """The TF-IDF content index: the fitted vectorizer and the films' normalised rows."""
+    vectorizer = TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
+                                 dtype=np.float32)
+    text = normalize(vectorizer.fit_transform(_content_text(movies))).tocsr()
+    if hasattr(vectorizer, "stop_words_"):  # every pruned term: large, and not needed to transform
+        del vectorizer.stop_words_
+    return vectorizer, text
+
+
 @dataclass
 class Graph:
     """The list-derived signals of one set of fit sources (rows/columns are catalogue rows)."""
@@ -156,11 +166,7 @@ class Retriever:
         row = pd.Series(np.arange(n), index=ids)
         sources = fit_sources(catalogue, split, settings)
         edges = _edges(catalogue, row, sources)
-        vectorizer = TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
-                                     dtype=np.float32)
-        text = normalize(vectorizer.fit_transform(_content_text(movies))).tocsr()
-        if hasattr(vectorizer, "stop_words_"):  # every pruned term: large, and not needed to transform
-            del vectorizer.stop_words_
+        vectorizer, text = _fit_content(movies)
         genre_lists = movies["genres"].fillna("").astype(str).str.split("-")
         genres = _one_hot(genre_lists)
         years = movies["year"].astype("float64").to_numpy()
@@ -214,6 +220,27 @@ class Retriever:
         copy.fit_sources = np.sort(kept["source_id"].unique())
         return copy
 
+    def without_films(self, films: np.ndarray) -> "Retriever":
+        """The same retriever with the graph refitted without ``films``' own lists *and* every appearance of
+        them in other lists: to the graph they are then cold films, as the cold-start protocol asks."""
+        films = np.asarray(films)
+        rows = [self.row[int(f)] for f in films if int(f) in self.row]
+        kept = self.edges[~self.edges["source_id"].isin(films) & ~self.edges["rec_row"].isin(rows)]
+        copy = Retriever.__new__(Retriever)
+        copy.__dict__.update(self.__dict__)
+        copy.graph, copy.edges = Graph.fit(kept, len(self.ids)), kept
+        copy.fit_sources = np.sort(kept["source_id"].unique())
+        return copy
+
+    def with_content(self, movies: pd.DataFrame) -> "Retriever":
+        """The same retriever with its content index (TF-IDF) refitted on other texts of the same films, e.g.
+        the films without their keywords (the theme evaluation); the fusion is kept as it is."""
+        copy = Retriever.__new__(Retriever)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.pop("_by_term", None)
+        copy.vectorizer, copy.text = _fit_content(movies)
+        return copy
+
     # -- candidates -----------------------------------------------------------------------
     def _pool(self, query: int, graph: Graph) -> np.ndarray:
         parts = [_top(graph.links[query], POOL["graph"]), _top(graph.bm25[query], POOL["bm25"]),
@@ -243,6 +270,7 @@ class Retriever:
             return np.empty(0, dtype=np.int64)
         scores = self._similarities(self.text[query])
         scores[query] = -1.0
+        k = min(k, len(scores) - 1)  # a catalogue smaller than the pool
         top = np.argpartition(-scores, k)[:k]
         return top[np.lexsort((top, -scores[top]))]
 

@@ -22,7 +22,9 @@ from pelliculum_lib.conversation.request import Constraint, Language
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.data.film import Film
 from pelliculum_lib.data.titles import Resolution
+from pelliculum_lib.modeling.encoder import load_encoder
 from pelliculum_lib.modeling.loading import adapter_fingerprint
+from pelliculum_lib.recommending.meaning import MeaningBuild, film_texts
 from pelliculum_lib.recommending.phase3 import Recommender
 from pelliculum_lib.recommending.retrieval import RETRIEVER_VERSION, cached_retriever
 from pelliculum_lib.recommending.two_stage import TwoStageRecommender
@@ -141,6 +143,16 @@ def load_recommender(settings: Settings, catalogue: Catalogue | None = None) -> 
     return TwoStageRecommender.load(settings, catalogue=catalogue, adapter=adapter)
 
 
+def film_meaning(catalogue: Catalogue, settings: Settings) -> MeaningBuild | None:
+    """The catalogue's film vectors for ``settings.meaning`` (read back from the cache, or built, in the
+    background unless ``meaning_background`` is false); ``None`` when meaning is off."""
+    if settings.meaning == "off":
+        return None
+    movies = catalogue.movies
+    return MeaningBuild(movies["id"].to_numpy(), film_texts(movies), lambda: load_encoder(settings.meaning),
+                        settings.cache_dir, background=settings.meaning_background)
+
+
 class RecommendationService:
     def __init__(self, recommender: Recommender | TwoStageRecommender, store: CatalogueStore, settings: Settings,
                  answers_dir: Path | None = None):
@@ -158,9 +170,10 @@ class RecommendationService:
                                    settings.cache_dir)
         retriever = getattr(recommender, "retriever", None) or \
             cached_retriever(recommender.catalogue, settings.fit_split, settings)
+        self.meaning = film_meaning(recommender.catalogue, settings)
         self.dialogue = build_dialogue(recommender.catalogue, retriever, recommender.resolver,
                                        lambda film: self.recommend_ids(film)[0], settings,
-                                       self.tmdb.search_ids_sync if self.tmdb is not None else None)
+                                       self.tmdb.search_ids_sync if self.tmdb is not None else None, self.meaning)
 
     @classmethod
     def load(cls, settings: Settings | None = None, answers_dir: Path | None = None) -> "RecommendationService":
@@ -173,6 +186,13 @@ class RecommendationService:
         log.info("Service ready in %.1f s: %d films, %d candidates, recommender %s", time.perf_counter() - started,
                  len(catalogue), len(recommender.candidates), settings.recommender)
         return cls(recommender, store, settings, answers_dir)
+
+    def meaning_status(self) -> dict:
+        """The film vectors' state, as ``/health`` reports it."""
+        if self.meaning is None:
+            return {"encoder": "off", "status": "off", "progress": 0.0}
+        return {"encoder": self.settings.meaning, "status": self.meaning.status,
+                "progress": round(self.meaning.progress, 3)}
 
     # -- recommendations --------------------------------------------------------------------
     def resolve(self, title: str) -> Resolution:
