@@ -3,6 +3,8 @@ they must be, descriptions read from messages, ranked by meaning inside the hard
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -220,7 +222,8 @@ def test_the_theme_set_is_frozen_balanced_and_never_names_its_keyword():
     for split in ("dev", "kept_aside"):
         themes = {r["theme"] for r in rows if r["split"] == split}
         assert len(themes) >= 10
-    assert not {r["theme"] for r in rows if r["split"] == "dev"} & {r["theme"] for r in rows if r["split"] == "kept_aside"}
+    dev = {r["theme"] for r in rows if r["split"] == "dev"}
+    assert not dev & {r["theme"] for r in rows if r["split"] == "kept_aside"}
     import unicodedata
 
     def fold(text):
@@ -278,3 +281,12 @@ def test_bad_input_with_descriptions_still_gets_a_clear_422(meaning_client, payl
 
 def test_health_says_meaning_is_off_when_it_is(client):
     assert client.get("/health").json()["meaning"] == {"encoder": "off", "status": "off", "progress": 0.0}
+
+
+def test_the_service_uses_the_weights_notebook_09_chose_on_dev():
+    from pelliculum_lib.config import PROJECT_ROOT
+    from pelliculum_lib.conversation import facts
+
+    recorded = json.loads((PROJECT_ROOT / "reports" / "meaning.json").read_text())["context"]["chosen on dev"]
+    assert (facts.WORDS_WEIGHT, facts.QUALITY_WEIGHT, facts.FEEDBACK_FILMS) == (
+        recorded["words_weight"], recorded["quality_weight"], recorded["feedback_films"])

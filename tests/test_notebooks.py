@@ -25,7 +25,8 @@ def execute(name: str, tmp_path: Path, **parameters) -> dict:
 def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
               "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
-              "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb", "08_conversation.ipynb"}
+              "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb", "08_conversation.ipynb",
+              "09_meaning.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -135,3 +136,22 @@ def test_08_conversation(tmp_path, full_data):
     assert scraps["more_repeats"] == 0 and scraps["french_in_french"] >= 0.95
     assert (tmp_path / "reports" / "conversation.md").is_file()
     assert (tmp_path / "reports" / "figures" / "08_parser_accuracy.png").is_file()
+
+
+@pytest.mark.slow
+def test_09_meaning(tmp_path, sample_data):
+    scraps = execute("09_meaning.ipynb", tmp_path, dataset=str(sample_data), max_films=150, cold_films=6,
+                     map_films=60, words_weights=[0.0, 0.1], quality_weights=[0.3], feedback_films=[0],
+                     cold_weights=[0.0, 1.0], reports_dir=str(tmp_path / "reports"), cache_dir=str(tmp_path / "cache"))
+    assert scraps["films"] == 150 and scraps["requests"] >= 100
+    assert scraps["chosen"]["words_weight"] in {0.0, 0.1} and scraps["chosen"]["quality_weight"] == 0.3
+    precision = scraps["kept_precision"]
+    assert {"words", "meaning (e5)", "fusion (e5 + words)", "meaning (English MiniLM)"} <= set(precision)
+    assert all(0.0 <= value <= 1.0 for value in precision.values())
+    assert set(scraps["done"]) == {"en", "fr"}
+    assert scraps["cold_weight"] in {0.0, 1.0}
+    assert all(0.0 <= value <= 1.0 for value in scraps["cold_ndcg"].values())
+    report = (tmp_path / "reports" / "meaning.md").read_text()
+    assert "## Kept-aside themes (never tuned on)" in report and "## Cold start" in report
+    assert (tmp_path / "reports" / "figures" / "09_theme_precision.png").is_file()
+    assert (tmp_path / "reports" / "figures" / "09_meaning_map.png").is_file()

@@ -82,7 +82,19 @@ def constraint_facts(facts: FilmFacts, film: int, request: Request, language: La
             if mood not in FEELINGS and not themes and facts.speaks_of(film, mood):
                 name = FRENCH_THEMES.get(mood, MOOD_FR.get(mood, mood)) if fr else mood
                 parts.append((f"son résumé parle de {name}" if fr else f"its story involves {name}"))
+    if request.description and not any(p.startswith(("themes", "thèmes", "its story", "son résumé")) for p in parts):
+        # found by meaning: what the film is about, in its own catalogue words
+        about = [k for k in facts.keywords[b] if k not in UNTELLING_KEYWORDS][:3]
+        if about:
+            parts.append(("sujets : " if fr else "about: ") + ", ".join(about))
+        elif facts.genres[b]:
+            parts.append(_genres(facts.genres[b], language))
     return [p for p in parts if p]
+
+
+#: TMDb keywords that say nothing of what a film is about.
+UNTELLING_KEYWORDS = frozenset({"woman director", "independent film", "duringcreditsstinger", "aftercreditsstinger",
+                                "based on novel", "sequel", "remake", "3d", "imax", "nudity", "female nudity"})
 
 
 def reason(facts: FilmFacts, film: int, request: Request, language: Language, limit: int = 3) -> str:

@@ -68,7 +68,8 @@ class Request:
     @property
     def hard(self) -> bool:
         """True when a constraint must hold for every answer (moods only rank)."""
-        return self.has_constraints and any(k.slot not in ("mood", "description") for k in self.constraints("en"))
+        return self.has_constraints and any(k.slot not in ("mood", "description")
+                                            for k in self.constraints("en"))
 
     def refined(self, follow_up: "Request") -> "Request":
         """This request narrowed by a follow-up ("only comedies", "without horror", "from the 90s")."""

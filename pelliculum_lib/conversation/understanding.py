@@ -23,9 +23,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver
-from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS, GENRE_VOCABULARY, GENRE_WORDS,
-                                                 LANGUAGES, MOOD_NAMES, MOODS, NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS,
-                                                 THEME_WORDS, fold)
+from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS,
+                                                 GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOOD_NAMES, MOODS,
+                                                 NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
 from pelliculum_lib.conversation.request import Language, Request
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -61,6 +61,13 @@ _VIBE = re.compile(
     r"pour (?:son|leur|l'|cette|son cote) ?(?:ambiance|atmosphere|esprit|style|ton|univers)|dans l'esprit d[e']|"
     r"(?:dans |de )?(?:le|la|cette) meme (?:esprit|ambiance|atmosphere|veine|ton|style|univers)|"
     r"(?:meme|une) (?:esprit|ambiance|atmosphere|vibe) (?:similaire|proche)?|meme (?:esprit|ambiance|atmosphere))\b")
+#: Words next to an original language that make it the film's ("a korean thriller", "un polar coréen").
+_FILM_WORDS = {"film", "films", "movie", "movies", "cinema", "polar", "polars", "comedy", "comedies", "comedie",
+               "drama", "dramas", "drame", "drames", "thriller", "thrillers", "horror", "horreur", "western", "westerns",
+               "animation", "anime", "documentary", "documentaire", "romance", "action", "classic", "classics",
+               "classique", "classiques", "flick", "flicks", "cartoon", "cartoons", "dessin", "dessins", "something",
+               "anything", "quelque", "truc", "mafia", "gangster", "gangsters", "fantasy", "musical", "war", "guerre",
+               "crime", "sci-fi", "science-fiction", "adventure", "aventure", "mystery", "spy", "heist"}
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
                   r"recommendations?)|as-tu|tu aurais|auriez-vous|tu as|t'as|vous avez|tu connais|vous connaissez|"
@@ -266,8 +273,11 @@ class Parser:
         for m in re.finditer(r"\b(?:recent|recents|recente|recentes|latest|newest|nouveaux films|new (?:films?|movies?)"
                              r"|derniers films)\b", folded):
             add(m, "years", (2010, None))
-        for m in re.finditer(r"\b(?:old|oldies|classic|classics|classiques?|vieux films?|vieux|vieilles?|"
-                             r"old[- ]school|anciens films?)\b", folded):
+        # "old" of films ("old movies", "something old"), not of a plot's "old mansion" or "vieille femme"
+        for m in re.finditer(r"\b(?:old(?= (?:films?|movies?|ones?|stuff|classics?|westerns?|comed\w*|horror|"
+                             r"black and white))|old(?=\s*[?.!,]*\s*$)|oldies|classic|classics|classiques?|"
+                             r"vieux (?:films?|trucs?|classiques?)|(?:des |du )vieux(?=\s*[?.!,]*\s*$)|"
+                             r"vieilles? (?:comedies|films?)|old[- ]school|anciens films?)\b", folded):
             add(m, "years", (None, 1979))
         # runtime (before rating: "under 2 hours" is not a rating)
         number = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
@@ -306,9 +316,13 @@ class Parser:
         for m in re.finditer(r"\b(\d(?:[.,]\d)?)\s*(?:\+|/\s*10\b|stars?\b|etoiles?\b|or more\b|ou plus\b)", folded):
             add(m, "min_rating", float(m[1].replace(",", ".")))
         # original language
-        for code, pattern in LANGUAGES:
-            for m in re.finditer(r"\b(?:in |en )?(?:" + pattern + r")(?:[- ]language|[- ]speaking)?\b", folded):
-                add(m, "original_language", code)
+        for code, pattern in LANGUAGES:  # of the film ("a korean thriller", "en français"), not of a plot's soldiers
+            for m in re.finditer(r"\b(in |en )?(?:" + pattern + r")([- ]language|[- ]speaking)?\b", folded):
+                before = re.findall(r"[a-z']+", folded[max(0, m.start() - 40):m.start()])[-3:]
+                after = re.findall(r"[a-z']+", folded[m.end():m.end() + 40])[:2]
+                last = not re.search(r"[a-z]", folded[m.end():])  # "revenge thriller, violent, korean"
+                if m[1] or m[2] or last or set(before) & _FILM_WORDS or set(after) & _FILM_WORDS:
+                    add(m, "original_language", code)
         # genres, included or excluded
         found: list[tuple[int, int, bool]] = []
         genre_matches = []
@@ -525,6 +539,10 @@ class Parser:
                         continue
                     span_words = [w for w in run[i:j] if fold(w.group()) not in FILLER]
                     short = len(_WORD.findall(message)) <= 3
+                    # a lowercase phrase inside a long description ("in the middle of nowhere", "nobody knows") is
+                    # words, not a title: a film named mid-sentence follows a cue, quotes or capitals
+                    if message[start:end] == message[start:end].lower() and len(content) - len(span_words) >= 4:
+                        continue
                     strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
                                                       and short) or \
                         (message[start:start + 1].isupper() and start > 0 and len(span_words[0].group()) > 3)

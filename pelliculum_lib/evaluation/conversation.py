@@ -107,7 +107,8 @@ def transcript(dialogue: Dialogue, messages: list[str]) -> str:
         for film, why in reply.films:
             row = dialogue.facts.row[film]
             year = dialogue.facts.year[row]
-            name = dialogue.facts.labels[row] + ("" if year != year else f" ({int(year)})")
+            label = dialogue.facts.labels[row]
+            name = label + ("" if year != year or f"({int(year)})" in label else f" ({int(year)})")
             lines.append(f"- {name} — {why}")
         lines.append("")
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from pelliculum_lib.conversation import Dialogue, FilmFacts, build_dialogue
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.evaluation.ablation import bootstrap
 from pelliculum_lib.evaluation.metrics import ndcg_at_k
-from pelliculum_lib.recommending.meaning import FilmVectors
+from pelliculum_lib.recommending.meaning import FilmVectors, meaning_neighbours
 from pelliculum_lib.recommending.retrieval import Retriever
 
 THEMES = PROJECT_ROOT / "tests" / "data" / "theme_requests.jsonl"
@@ -78,14 +78,17 @@ class ThemeBench:
         return [film for film, _ in self.dialogue.reply(text).films]
 
     def score(self, requests: list[dict], method: str, words_weight: float | None = None,
-              quality_weight: float | None = None, vectors: FilmVectors | None = None) -> pd.DataFrame:
+              quality_weight: float | None = None, vectors: FilmVectors | None = None,
+              feedback_films: int | None = None) -> pd.DataFrame:
         """One row per request: precision@8 and nDCG@8 of the chat's answer under ``method``.
 
         ``words``: literal matching only (the moods the rules read as words, else TF-IDF of the description);
         ``meaning``: the encoder (plus the quality prior); ``fusion``: both, ``words_weight`` on the words."""
         facts = self.facts
-        saved = facts.meaning, facts.words_weight, facts.quality_weight
+        saved = facts.meaning, facts.words_weight, facts.quality_weight, facts.feedback_films
         try:
+            if feedback_films is not None:
+                facts.feedback_films = feedback_films
             facts.meaning = None if method == "words" else (vectors if vectors is not None else saved[0])
             facts.words_weight = 0.0 if method == "meaning" else (words_weight if words_weight is not None
                                                                   else saved[1])
@@ -101,7 +104,7 @@ class ThemeBench:
                              "ndcg@8": ndcg_at_k(films, relevant, K), "films": len(films)})
             return pd.DataFrame(rows).set_index("id")
         finally:
-            facts.meaning, facts.words_weight, facts.quality_weight = saved
+            facts.meaning, facts.words_weight, facts.quality_weight, facts.feedback_films = saved
 
 
 def first_films(catalogue: Catalogue, n: int | None) -> Catalogue:
@@ -147,27 +150,37 @@ def summary(methods: dict[str, pd.DataFrame], baseline: str, by: str = "language
     return pd.DataFrame(rows)
 
 
-def grid(bench: ThemeBench, requests: list[dict], words_weights: list[float],
-         quality_weights: list[float]) -> pd.DataFrame:
-    """Mean precision@8 and nDCG@8 of the fusion for each pair of weights (on dev requests only)."""
+def grid(bench: ThemeBench, requests: list[dict], words_weights: list[float], quality_weights: list[float],
+         feedback_films: tuple[int, ...] = (0,)) -> pd.DataFrame:
+    """Mean precision@8 and nDCG@8 of the fusion for each combination of weights (on dev requests only)."""
     rows = []
-    for words in words_weights:
-        for quality in quality_weights:
-            frame = bench.score(requests, "fusion", words, quality)
-            rows.append({"words weight": words, "quality weight": quality,
-                         "precision@8": frame["precision@8"].mean(), "ndcg@8": frame["ndcg@8"].mean()})
+    for feedback in feedback_films:
+        for words in words_weights:
+            for quality in quality_weights:
+                frame = bench.score(requests, "fusion", words, quality, feedback_films=feedback)
+                rows.append({"feedback films": feedback, "words weight": words, "quality weight": quality,
+                             "precision@8": frame["precision@8"].mean(), "ndcg@8": frame["ndcg@8"].mean(),
+                             "se": frame["precision@8"].std(ddof=1) / np.sqrt(len(frame))})
     return pd.DataFrame(rows)
+
+
+def one_standard_error(search: pd.DataFrame) -> pd.Series:
+    """The simplest setting whose dev precision@8 is within one standard error of the best (Breiman's rule):
+    no feedback before feedback, then the strongest quality prior (known films first), then the least word
+    matching. Differences smaller than that are noise on 60 requests."""
+    best = search.loc[search["precision@8"].idxmax()]
+    near = search[search["precision@8"] >= best["precision@8"] - best["se"]]
+    return near.sort_values(["feedback films", "quality weight", "words weight"], ascending=[True, False, True]).iloc[0]
 
 
 # -- cold start -------------------------------------------------------------------------------------
 def cold_start(retriever: Retriever, vectors: FilmVectors, quality: np.ndarray, films: list[int],
-               references: dict[int, list[int]], quality_weight: float = 0.3) -> dict[str, pd.DataFrame]:
+               references: dict[int, list[int]], quality_weight: float = 0.3,
+               has_text: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
     """nDCG@8 per held-out film of each way to find neighbours of a film no list mentions.
 
     ``retriever`` must already be fitted without these films' lists and appearances
     (:meth:`Retriever.without_films`)."""
-    from pelliculum_lib.conversation.facts import _standard
-
     methods: dict[str, dict[int, list[int]]] = {"retriever (cold: TF-IDF content + popularity)": {},
                                                 "TF-IDF content kNN": {}, "encoder kNN": {},
                                                 "encoder kNN + quality prior": {}, "encoder + TF-IDF + quality": {}}
@@ -177,14 +190,13 @@ def cold_start(retriever: Retriever, vectors: FilmVectors, quality: np.ndarray, 
             [f for f, _ in retriever.candidates(film, K, use_own_list=False)]
         tfidf = retriever.content_scores(film)
         tfidf[row] = -np.inf
-        meaning = vectors.similar(film)
         methods["TF-IDF content kNN"][film] = _top(retriever.ids, tfidf, K)
-        methods["encoder kNN"][film] = _top(retriever.ids, meaning, K)
-        methods["encoder kNN + quality prior"][film] = _top(
-            retriever.ids, _standard(meaning, None) + quality_weight * _standard(quality, None), K)
-        methods["encoder + TF-IDF + quality"][film] = _top(
-            retriever.ids, _standard(meaning, None) + _standard(tfidf, None) + quality_weight * _standard(quality, None),
-            K)
+        methods["encoder kNN"][film] = _top(retriever.ids, vectors.similar(film), K)
+        methods["encoder kNN + quality prior"][film] = meaning_neighbours(vectors, film, quality, K, quality_weight,
+                                                                          has_text=has_text)
+        methods["encoder + TF-IDF + quality"][film] = meaning_neighbours(vectors, film, quality, K, quality_weight,
+                                                                         content=np.where(np.isfinite(tfidf), tfidf, 0),
+                                                                         has_text=has_text)
     return {name: pd.DataFrame({"ndcg@8": {f: ndcg_at_k(lists[f], set(references[f]), K) for f in films}})
             for name, lists in methods.items()}
 

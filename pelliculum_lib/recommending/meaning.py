@@ -35,6 +35,33 @@ TEXT_VERSION = 1
 BATCH = 128
 
 
+PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catalogue mean
+
+
+def quality_prior(votes: np.ndarray, rating: np.ndarray, frequency: np.ndarray) -> np.ndarray:
+    """How good and how well known each film is, 0 to 1: half a vote-weighted rating (shrunk towards the catalogue
+    mean below :data:`PRIOR_VOTES` votes), half how known it is (votes, and how often the lists recommend it)."""
+    votes = np.nan_to_num(np.asarray(votes, dtype=np.float64))
+    rating = np.asarray(rating, dtype=np.float64)
+    rated = votes > 0
+    mean = float(np.nanmean(rating[rated])) if rated.any() else 6.0
+    rating = np.where(rated, np.nan_to_num(rating), mean)
+    weighted = (votes * rating + PRIOR_VOTES * mean) / (votes + PRIOR_VOTES)
+    known = np.log1p(votes) + np.log1p(np.asarray(frequency, dtype=np.float64) * 20.0)
+    return 0.5 * (weighted / 10.0) + 0.5 * (known / (known.max() or 1.0))
+
+
+def standard(values: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+    """``values`` minus their mean, over their standard deviation, both measured on the rows ``among``."""
+    values = np.asarray(values, dtype=np.float64)
+    pool = values[among] if among is not None else values
+    pool = pool[np.isfinite(pool)]
+    if len(pool) < 2:
+        return np.zeros(len(values))
+    spread = float(pool.std())
+    return (values - float(pool.mean())) / spread if spread > 0 else np.zeros(len(values))
+
+
 def _listed(value, limit: int | None = None) -> str:
     if not isinstance(value, str):
         return ""
@@ -119,18 +146,26 @@ def build_vectors(texts: list[str], encoder: TextEncoder, path: Path, progress: 
     elif done:
         log.info("Resuming film vectors at %d of %d", done, n)
     lent = _lendable(path.parent, encoder, path)
+    first = {}  # text hash -> its first row in this build (repeated texts are encoded once)
+    for row, value in enumerate(hashes[:done].tolist()):
+        first.setdefault(value, row)
     with tqdm(total=n, initial=done, desc="film vectors", unit="film", disable=not progress) as bar:
         for start in range(done, n, batch):
             chunk = texts[start:start + batch]
-            new = []
+            new, repeated = [], []
             for offset, value in enumerate(hashes[start:start + len(chunk)].tolist()):
                 if value in lent:
                     source, row = lent[value]
                     out[start + offset] = source[row]
+                elif value in first:
+                    repeated.append((start + offset, first[value]))
                 else:
+                    first[value] = start + offset
                     new.append(offset)
             if new:
                 out[[start + i for i in new]] = encoder.passage([chunk[i] for i in new])
+            for row, earlier in repeated:
+                out[row] = out[earlier]
             out.flush()  # every batch: a killed build loses at most the batch it was encoding
             done_file.write_text(json.dumps({"done": start + len(chunk)}))
             bar.update(len(chunk))
@@ -222,6 +257,23 @@ def cached_vectors(ids: np.ndarray, texts: list[str], encoder: TextEncoder, cach
         vectors = build_vectors(texts, encoder, path, progress=progress, on_progress=on_progress)
         log.info("Film vectors built in %.0f s", time.perf_counter() - started)
     return FilmVectors(np.asarray(ids), vectors, encoder, key)
+
+
+def meaning_neighbours(vectors: FilmVectors, film_id: int, quality: np.ndarray, k: int, quality_weight: float,
+                       content: np.ndarray | None = None, has_text: np.ndarray | None = None) -> list[int]:
+    """The ``k`` films nearest ``film_id`` by meaning, with a standardised quality prior (and TF-IDF ``content``
+    similarity, when given); films known by title and genres only (``~has_text``) come after the others."""
+    score = standard(vectors.similar(film_id)) + quality_weight * standard(quality)
+    if content is not None:
+        score = score + standard(content)
+    if has_text is not None:
+        score = np.where(has_text, score, score - 4.0)
+    row = vectors.row.get(int(film_id))
+    if row is not None:
+        score[row] = -np.inf
+    k = min(k, len(score) - 1)
+    top = np.argpartition(-score, k)[:k]
+    return [int(vectors.ids[i]) for i in top[np.lexsort((top, -score[top]))]]
 
 
 class MeaningBuild:

@@ -1,0 +1,482 @@
+"""Simulated users: the conversation judged end to end, offline, in English and French.
+
+Each user has a *target* film it wants and never names. It knows only catalogue facts of the target
+(through :class:`~pelliculum_lib.conversation.facts.FilmFacts`): a genre, its decade, an actor among the
+first five credited, a theme word from its own TMDb keywords, and a well-known film it "liked" that shares
+the most cast, genres and keywords with the target. In the manner of iEvaLM (Wang et al., 2023) and
+InteRecAgent's simulator (Huang et al., 2023), but with rules instead of an LLM:
+
+1. turn 1 opens with at most two facts (the liked film first when there is one);
+2. after each answer, success when the target is among the films shown; otherwise a critique toward the
+   target, by rules in this order: a shown film close to the target ("more like the second one"), years
+   ("older" / "newer", median of the films shown vs the target's year ± 5), runtime ("shorter", median > the
+   target's + 20 min), an actor in several shown films but not in the target ("not with ..."); else the
+   next (at most two) facts, or "more" once they are spent. The same critique is never said twice in a row;
+3. at most ``turns`` (5) turns, all in one conversation (``conversation_id`` carried).
+
+It measures success@k (the target shown within k turns), the turns needed (a failure counts as ``turns``),
+per language and per popularity stratum, with 95 % bootstrap intervals (:func:`summary`). Users are
+deterministic for a seed: :data:`DEV_SEED` for development, :data:`REPORT_SEED` for the reported numbers
+only — never used to tune the users or the conversation. To switch a feature off (an ablation), pass
+:func:`run` another ``dialogue``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, GENRE_WORDS, MOOD_FR, fold
+from pelliculum_lib.evaluation.ablation import bootstrap
+
+Language = Literal["en", "fr"]
+
+DEV_SEED = 7  # development: write and tune users and conversation on this seed
+REPORT_SEED = 2026  # the reported numbers only: never used for tuning
+
+#: Popularity strata by vote count (inclusive bounds).
+STRATA: dict[str, tuple[int, float]] = {"top": (1000, np.inf), "middle": (100, 999), "tail": (20, 99)}
+
+MAX_FACTS_PER_TURN = 2
+TOP_CAST = 5  # actors a user may name: the first five credited
+WELL_KNOWN = 200  # a "liked" film has more votes than this
+YEAR_SLACK = 5  # "older" when the films shown are this many years newer (median) than the target
+RUNTIME_SLACK = 20  # "shorter" when the films shown are this many minutes longer (median)
+SEVERAL = 3  # "not with X" when X plays in this many films shown (and not in the target)
+CLOSE_GENRES = 2  # a shown film sharing this many genres (or cast, or a keyword) is "close"
+
+#: Keywords that say nothing of a film's subject (never themes, never make two films close).
+GENERIC_KEYWORDS = frozenset({
+    "woman director", "independent film", "based on novel", "based on comic book", "based on book",
+    "duringcreditsstinger", "aftercreditsstinger", "sequel", "remake", "nudity", "female nudity", "male nudity",
+    "sex", "son relationship", "brother brother relationship", "sister sister relationship", "father", "mother",
+    "daughter", "son", "biography", "3d", "anime", "short", "live action", "stop motion", "silent film",
+    "black and white", "suspense", "musical", "sport", "family", "love", "film"})
+#: Genres a user never asks for ("Foreign" is TMDb's bookkeeping, not a genre people say).
+UNSAID_GENRES = frozenset({"Foreign"})
+
+ORDINALS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+ORDINALS_FR = ("premier", "deuxième", "troisième", "quatrième", "cinquième", "sixième", "septième", "huitième")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing a user may reveal: ``kind`` is genre | decade | actor | theme | film."""
+
+    kind: str
+    value: str | int  # a TMDb genre, a decade (1990), a cast name, a keyword, or the liked film's label
+    film: int | None = None  # the liked film's id (kind "film")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Said:
+    """One user turn: the message, what kind of turn it was, and the facts it revealed."""
+
+    text: str
+    kind: str  # facts | close | older | newer | shorter | without | more
+    revealed: tuple[Fact, ...] = ()
+    about: str = ""  # what a critique points at: the ordinal or the actor
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The critique whatever its wording (never said twice in a row)."""
+        return self.kind, self.about
+
+
+# --------------------------------------------------------------------------- the target's facts
+
+
+def _title(label: str) -> str:
+    """A display label without its disambiguation ("Heat (1986)" -> "Heat")."""
+    return re.sub(r"\s+\((?:\d{4}|TMDB \d+)\)$", "", label)
+
+
+def names(text: str, title: str) -> bool:
+    """True when ``text`` contains ``title`` as whole words (case- and accent-insensitive)."""
+    words = re.findall(r"\w+", fold(title))
+    return bool(words) and re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", fold(text)) is not None
+
+
+def _themes(keywords: Sequence[str]) -> list[str]:
+    """Keywords a user could say as a theme: a word or two, letters only, neither generic nor a genre."""
+    def usable(word: str) -> bool:
+        folded = fold(word)
+        return (word not in GENERIC_KEYWORDS and 3 <= len(word) <= 24 and len(word.split()) <= 2
+                and re.fullmatch(r"[a-z][a-z ']*", folded) is not None
+                and not any(re.search(pattern, folded) for pattern, _ in GENRE_WORDS))
+    return [k for k in dict.fromkeys(keywords) if usable(k)]
+
+
+def _specific(keywords: Sequence[str]) -> set[str]:
+    return {k for k in keywords if k not in GENERIC_KEYWORDS}
+
+
+@lru_cache(maxsize=4)
+def _well_known(facts: FilmFacts) -> tuple[tuple[int, frozenset, frozenset, frozenset], ...]:
+    """(row, genres, cast, specific keywords) of every film with more than :data:`WELL_KNOWN` votes."""
+    rows = np.flatnonzero(facts.votes > WELL_KNOWN)
+    return tuple((int(r), facts.genres[r], frozenset(facts.cast[r]), frozenset(_specific(facts.keywords[r])))
+                 for r in rows)
+
+
+def shared(facts: FilmFacts, a: int, b: int) -> tuple[int, int, int]:
+    """(cast, genres, specific keywords) the films of rows ``a`` and ``b`` share."""
+    return (len(set(facts.cast[a]) & set(facts.cast[b])), len(facts.genres[a] & facts.genres[b]),
+            len(_specific(facts.keywords[a]) & _specific(facts.keywords[b])))
+
+
+def close(facts: FilmFacts, a: int, b: int) -> bool:
+    """Rows ``a`` and ``b`` share cast, :data:`CLOSE_GENRES` genres or a specific keyword."""
+    cast, genres, keywords = shared(facts, a, b)
+    return cast > 0 or genres >= CLOSE_GENRES or keywords > 0
+
+
+def liked_film(facts: FilmFacts, target: int) -> int | None:
+    """The well-known film sharing the most cast, genres and keywords with ``target`` (never the target,
+    never a film whose title names it); ``None`` when none shares anything."""
+    row = facts.row[target]
+    title = _title(facts.labels[row])
+    genres, cast, keywords = facts.genres[row], set(facts.cast[row]), _specific(facts.keywords[row])
+    best, best_key = None, (0, 0.0)
+    for other, g, c, k in _well_known(facts):
+        score = len(genres & g) + len(cast & c) + len(keywords & k)
+        key = (score, float(facts.votes[other]))
+        if score and key > best_key and other != row and not names(facts.labels[other], title):
+            best, best_key = other, key
+    return None if best is None else int(facts.ids[best])
+
+
+def target_facts(facts: FilmFacts, target: int, rng: random.Random) -> list[Fact]:
+    """What a user of ``target`` may reveal, in the order it will: the liked film first, the rest shuffled.
+
+    One of each, where the catalogue knows it: a genre, the decade, an actor of the first :data:`TOP_CAST`, a
+    theme (a keyword of its own), a liked film; none naming the target."""
+    row = facts.row[target]
+    title = _title(facts.labels[row])
+    genres = sorted(g for g in facts.genres[row] if g not in UNSAID_GENRES)
+    actors = [a for a in facts.cast[row][:TOP_CAST] if len(a.split()) >= 2 and not names(a, title)]
+    themes = [t for t in _themes(facts.keywords[row]) if not names(t, title)]
+    rest = [Fact("genre", rng.choice(genres))] if genres else []
+    if facts.year[row] == facts.year[row]:
+        rest.append(Fact("decade", int(facts.year[row]) // 10 * 10))
+    rest += [Fact("actor", rng.choice(actors))] if actors else []
+    rest += [Fact("theme", rng.choice(themes))] if themes else []
+    rng.shuffle(rest)
+    liked = liked_film(facts, target)
+    return ([Fact("film", facts.labels[facts.row[liked]], liked)] if liked is not None else []) + rest
+
+
+# --------------------------------------------------------------------------- phrasing
+
+#: Critiques, several ways each. {ord}: an ordinal word; {actor}: a cast name.
+CRITIQUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "close": ("More like the {ord} one.", "Something more like the {ord} one?", "I want more like the {ord} one."),
+        "older": ("Older, please.", "Something older?", "Anything older?"),
+        "newer": ("Newer, please.", "Something more recent?", "Anything newer?"),
+        "shorter": ("Shorter, please.", "Something shorter?", "Anything shorter?"),
+        "without": ("Not with {actor}.", "But not with {actor}.", "Without {actor}, please."),
+        "more": ("Show me more.", "Any others?", "More, please."),
+    },
+    "fr": {
+        "close": ("Plus dans le genre du {ord}.", "Quelque chose qui ressemble plus au {ord} ?",
+                  "Je voudrais plus dans le genre du {ord}."),
+        "older": ("Plus ancien, svp.", "Quelque chose de plus ancien ?", "Des films plus anciens ?"),
+        "newer": ("Plus récent, svp.", "Quelque chose de plus récent ?", "Des films plus récents ?"),
+        "shorter": ("Plus court, svp.", "Quelque chose de plus court ?", "Des films plus courts ?"),
+        "without": ("Pas avec {actor}.", "Mais pas avec {actor}.", "Sans {actor}, svp."),
+        "more": ("D'autres ?", "Encore, svp.", "Tu en as d'autres ?"),
+    },
+}
+
+#: Opening and follow-up frames. {film}: the liked film; {subject}: "a crime film" / "un film genre policier";
+#: {mods}: "with Al Pacino from the 1990s" / "avec Al Pacino des années 90"; {frag}: subject or mods alone.
+OPENINGS = {
+    "en": {"film": ("I loved {film}.", "I really enjoyed {film}.", "{film} was great."),
+           "film_more": ("I loved {film}. {Ask}", "{film} was great. {Ask}", "I really enjoyed {film}. {Ask}"),
+           "ask": ("{Subject} {mods}?", "I'm looking for {subject} {mods}.", "Can you suggest {subject} {mods}?"),
+           "follow": ("And {frag}?", "Also {frag}.", "Maybe {frag}?")},
+    "fr": {"film": ("J'ai adoré {film}.", "J'ai beaucoup aimé {film}.", "J'ai vraiment aimé {film}."),
+           "film_more": ("J'ai adoré {film}, {ask}", "J'ai beaucoup aimé {film}. {Ask}", "J'ai adoré {film}. {Ask}"),
+           "ask": ("{Subject} {mods} ?", "Je cherche {subject} {mods}.", "Tu aurais {subject} {mods} ?"),
+           "follow": ("Et {frag} ?", "Et aussi {frag}.", "Et puis {frag} ?")},
+}
+
+
+def _genre_en(genre: str) -> str:
+    return "TV movie" if genre == "TV Movie" else genre.lower()
+
+
+def _decade(decade: int, language: Language, rng: random.Random) -> str:
+    short = 1930 <= decade <= 1990 and rng.random() < 0.5  # "the 90s": "the 20s" would read as the 2020s
+    if language == "fr":
+        return f"des années {decade % 100 if short else decade}"
+    return f"from the {decade % 100 if short else decade}s"
+
+
+def _theme_fr(theme: str) -> str:
+    return FRENCH_THEMES.get(theme) or MOOD_FR.get(theme) or theme
+
+
+def _parts(said: Sequence[Fact], language: Language, rng: random.Random) -> tuple[str, str]:
+    """(subject, modifiers) of the facts other than the liked film, in ``language``."""
+    fr = language == "fr"
+    genres = [GENRE_FR[f.value] if fr else _genre_en(f.value) for f in said if f.kind == "genre"]
+    mods = []
+    for fact in sorted((f for f in said if f.kind not in ("genre", "film")), key=lambda f: ("actor", "decade",
+                                                                                             "theme").index(f.kind)):
+        if fact.kind == "actor":
+            mods.append(f"avec {fact.value}" if fr else rng.choice(("with", "starring")) + f" {fact.value}")
+        elif fact.kind == "decade":
+            mods.append(_decade(int(fact.value), language, rng))
+        else:
+            mods.append(f"sur {_theme_fr(str(fact.value))}" if fr else f"about {fact.value}")
+    joined = (" et " if fr else " and ").join(genres)
+    if fr:
+        subject = rng.choice((f"un film genre {joined}", f"quelque chose genre {joined}")) if genres else \
+            rng.choice(("un film", "quelque chose"))
+    else:
+        article = "an" if joined[:1] in "aeiou" else "a"
+        subject = rng.choice((f"{article} {joined} film", f"something {joined}")) if genres else \
+            rng.choice(("a film", "something"))
+    return subject, " ".join(mods)
+
+
+def _fill(frame: str, language: Language, **values: str) -> str:
+    """``frame`` with its fields, spaces tidied; a capitalised field ({Subject}) gets a capitalised value."""
+    for key, value in list(values.items()):
+        values[key[:1].upper() + key[1:]] = value[:1].upper() + value[1:]
+    text = re.sub(r"\s+", " ", frame.format(**values)).strip()
+    return re.sub(r"\s+([.,])" if language == "fr" else r"\s+([?.!,])", r"\1", text)
+
+
+def phrase(said: Sequence[Fact], language: Language, rng: random.Random, opening: bool) -> str:
+    """A message revealing ``said`` (at most two facts), in one of several frames."""
+    frames = OPENINGS[language]
+    film = next((f for f in said if f.kind == "film"), None)
+    subject, mods = _parts(said, language, rng)
+    ask = _fill(rng.choice(frames["ask"]), language, subject=subject, mods=mods)
+    if film is not None:
+        frame = rng.choice(frames["film_more"] if len(said) > 1 else frames["film"])
+        return _fill(frame, language, film=str(film.value), ask=ask[:1].lower() + ask[1:])
+    if opening:
+        return ask
+    has_genre = any(f.kind == "genre" for f in said)
+    frag = f"{subject} {mods}".strip() if has_genre or not mods else mods
+    return _fill(rng.choice(frames["follow"]), language, frag=frag)
+
+
+# --------------------------------------------------------------------------- the user
+
+
+@dataclass
+class SimulatedUser:
+    """A user who wants ``target`` and reveals only ``facts`` of it, at most two a turn, never its title."""
+
+    target: int
+    language: Language
+    seed: int
+    facts: list[Fact]
+    title: str  # the target's title: never said
+    stratum: str = ""
+
+    @classmethod
+    def for_target(cls, facts: FilmFacts, target: int, language: Language = "en", seed: int = DEV_SEED,
+                   stratum: str = "") -> "SimulatedUser":
+        rng = random.Random(f"facts-{seed}-{target}")
+        return cls(int(target), language, seed, target_facts(facts, int(target), rng),
+                   _title(facts.labels[facts.row[int(target)]]), stratum)
+
+    def session(self, facts: FilmFacts) -> "Session":
+        """A fresh conversation of this user (its own random state: the same seed says the same things)."""
+        return Session(self, facts)
+
+
+@dataclass
+class Session:
+    """One conversation of a :class:`SimulatedUser`: what it has said, how it reacts to an answer."""
+
+    user: SimulatedUser
+    facts: FilmFacts
+    told: int = 0  # facts revealed so far
+    last: tuple[str, str] | None = None  # the previous critique (never repeated right away, in any words)
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(f"turns-{self.user.seed}-{self.user.target}-{self.user.language}")
+
+    @property
+    def row(self) -> int:
+        return self.facts.row[self.user.target]
+
+    def opening(self) -> Said:
+        return self._reveal(opening=True)
+
+    def react(self, shown: Sequence[int]) -> Said | None:
+        """``None`` when the target is among ``shown`` (success); else a critique or the next facts."""
+        if self.user.target in shown:
+            return None
+        rows = [self.facts.row[f] for f in shown if f in self.facts.row]
+        for critique in (self._close, self._years, self._runtime, self._without):
+            said = critique(rows)
+            if said is not None and said.key != self.last:
+                self.last = said.key
+                return said
+        self.last = None
+        return self._reveal(opening=False)
+
+    # -- turns --------------------------------------------------------------------------------
+    def _reveal(self, opening: bool) -> Said:
+        facts = self.user.facts[self.told:self.told + MAX_FACTS_PER_TURN]
+        if not facts:
+            return self._critique("more")
+        text = phrase(facts, self.user.language, self.rng, opening)
+        self.told += len(facts)
+        if names(text, self.user.title):  # a frame's own words spell the title ("Up", "Something"): bare facts
+            facts = [f for f in facts if not names(_said_value(f, self.user.language), self.user.title)]
+            text = ", ".join(_said_value(f, self.user.language) for f in facts) or "..."
+        return Said(text, "facts", tuple(facts))
+
+    def _critique(self, kind: str, **values: str) -> Said:
+        frames = [f for f in CRITIQUES[self.user.language][kind] if not names(f.format(**values), self.user.title)]
+        return Said(self.rng.choice(frames or ["..."]).format(**values), kind, about=next(iter(values.values()), ""))
+
+    def _close(self, rows: list[int]) -> Said | None:
+        scored = [(sum(shared(self.facts, r, self.row)), -i) for i, r in enumerate(rows)
+                  if close(self.facts, r, self.row)]
+        if not scored:
+            return None
+        position = -max(scored)[1]
+        ordinals = ORDINALS_FR if self.user.language == "fr" else ORDINALS_EN
+        return self._critique("close", ord=ordinals[position])
+
+    def _years(self, rows: list[int]) -> Said | None:
+        year = self.facts.year[self.row]
+        years = [y for r in rows if (y := self.facts.year[r]) == y]
+        if not years or year != year:
+            return None
+        median = statistics.median(years)
+        return self._critique("older") if median > year + YEAR_SLACK else \
+            self._critique("newer") if median < year - YEAR_SLACK else None
+
+    def _runtime(self, rows: list[int]) -> Said | None:
+        runtime = self.facts.runtime[self.row]
+        runtimes = [m for r in rows if (m := self.facts.runtime[r]) == m]
+        if runtime != runtime or not runtimes or statistics.median(runtimes) <= runtime + RUNTIME_SLACK:
+            return None
+        return self._critique("shorter")
+
+    def _without(self, rows: list[int]) -> Said | None:
+        counts: dict[str, int] = {}
+        for r in rows:
+            for actor in dict.fromkeys(self.facts.cast[r]):
+                counts[actor] = counts.get(actor, 0) + 1
+        cast = set(self.facts.cast[self.row])
+        several = [a for a, n in counts.items() if n >= SEVERAL and a not in cast and len(a.split()) >= 2
+                   and not names(a, self.user.title)]
+        if not several:
+            return None
+        return self._critique("without", actor=max(several, key=lambda a: (counts[a], -list(counts).index(a))))
+
+
+def _said_value(fact: Fact, language: Language) -> str:
+    """A fact as a bare phrase ("crime", "1990", "Al Pacino", "braquage", "Heat")."""
+    if fact.kind == "genre":
+        return GENRE_FR[fact.value] if language == "fr" else _genre_en(str(fact.value))
+    if fact.kind == "theme" and language == "fr":
+        return _theme_fr(str(fact.value))
+    return str(fact.value)
+
+
+# --------------------------------------------------------------------------- sampling, running, summing up
+
+
+def eligible(facts: FilmFacts, row: int) -> bool:
+    """A film a user can describe: its year known, a genre, and cast or a usable theme."""
+    genres = [g for g in facts.genres[row] if g not in UNSAID_GENRES]
+    cast = [a for a in facts.cast[row][:TOP_CAST] if len(a.split()) >= 2]
+    return facts.year[row] == facts.year[row] and bool(genres) and bool(cast or _themes(facts.keywords[row]))
+
+
+def sample_users(facts: FilmFacts, n: int, seed: int = DEV_SEED, languages: Sequence[Language] = ("en", "fr"),
+                 strata: dict[str, tuple[int, float]] = STRATA) -> list[SimulatedUser]:
+    """``n`` users of distinct eligible targets, balanced over ``strata`` (by vote count) and, within each,
+    over ``languages``; the same for the same seed."""
+    rng = np.random.default_rng(seed)
+    per = [n // len(strata) + (i < n % len(strata)) for i in range(len(strata))]
+    users: list[SimulatedUser] = []
+    for (name, (low, high)), count in zip(strata.items(), per):
+        rows = np.flatnonzero((facts.votes >= low) & (facts.votes <= high))
+        chosen = [int(r) for r in rng.permutation(rows) if eligible(facts, int(r))][:count] if count else []
+        for i, row in enumerate(chosen):
+            users.append(SimulatedUser.for_target(facts, int(facts.ids[row]), languages[i % len(languages)],
+                                                  int(rng.integers(2**31)), name))
+    return users
+
+
+def converse(dialogue, facts: FilmFacts, user: SimulatedUser, turns: int = 5) -> dict:
+    """One conversation of ``user`` with ``dialogue`` (anything with the :class:`Dialogue` ``reply``)."""
+    session = user.session(facts)
+    said: Said | None = session.opening()
+    conversation_id, success = None, None
+    record: dict[str, list] = {"messages": [], "kinds": [], "revealed": [], "shown": [], "statuses": [],
+                               "understood": []}
+    for turn in range(1, turns + 1):
+        reply = dialogue.reply(said.text, conversation_id=conversation_id)
+        conversation_id = reply.conversation_id
+        shown = [int(f) for f, _ in reply.films]
+        understood = [c.key for c in getattr(reply, "constraints", [])]
+        for key, value in zip(record, (said.text, said.kind, [str(f) for f in said.revealed], shown,
+                                       getattr(reply, "status", ""), understood)):
+            record[key].append(value)
+        said = session.react(shown)
+        if said is None:
+            success = turn
+            break
+    return {"target": user.target, "title": user.title, "language": user.language, "stratum": user.stratum,
+            "seed": user.seed, "success_turn": success, "turns": success or turns, "max_turns": turns, **record}
+
+
+def run(dialogue, facts: FilmFacts, users: Sequence[SimulatedUser], turns: int = 5) -> pd.DataFrame:
+    """One row per user: target, language, stratum, success_turn (1..turns or None), turns used, and per turn
+    the messages, their kinds, the facts revealed, the films shown, the reply's status and the constraint keys
+    it understood.
+
+    ``dialogue`` is any object with ``reply(message, conversation_id=...)``: pass one built without a feature
+    to measure what the feature brings."""
+    frame = pd.DataFrame([converse(dialogue, facts, user, turns) for user in users])
+    if len(frame):
+        frame["success_turn"] = pd.Series([None if v != v or v is None else int(v) for v in frame["success_turn"]],
+                                          dtype=object, index=frame.index)
+    return frame
+
+
+def summary(frame: pd.DataFrame, resamples: int = 2000, seed: int = 42) -> pd.DataFrame:
+    """success@1..k (mean and 95 % bootstrap interval) and mean turns, over all users, per language and per
+    stratum. Mean turns counts a failure as the turn limit (``max_turns``, 5)."""
+    limit = int(frame["max_turns"].max()) if len(frame) else 5
+    groups = [("all", "all", frame)]
+    for column in ("language", "stratum"):
+        groups += [(column, value, part) for value, part in frame.groupby(column, sort=True)]
+    rows = []
+    for group, value, part in groups:
+        row: dict[str, object] = {"group": group, "value": value, "users": len(part)}
+        turn = part["success_turn"].map(lambda t: np.inf if t is None or t != t else t).to_numpy(dtype=np.float64)
+        for k in range(1, limit + 1):
+            row[f"success@{k}"], row[f"success@{k} lo"], row[f"success@{k} hi"] = \
+                bootstrap((turn <= k).astype(float), resamples, seed)
+        row["mean turns"], row["mean turns lo"], row["mean turns hi"] = \
+            bootstrap(part["turns"].to_numpy(dtype=np.float64), resamples, seed)
+        rows.append(row)
+    return pd.DataFrame(rows)
