@@ -43,12 +43,13 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"
 
-# All benchmarks (about 35 minutes), each writing its report under reports/.
+# All benchmarks (about 45 minutes), each writing its report under reports/.
 bench: install
 	$(PY) bench/bench_phase_build.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_heldout_http.py
 	$(PY) bench/bench_sibling_walks.py
+	$(PY) bench/bench_meaning.py
 	$(PY) bench/soak.py --seconds 180
 
 clean:

@@ -15,6 +15,10 @@ from pelliculum_lib.config import PROJECT_ROOT, Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the Hub
 os.environ.setdefault("WANDB_MODE", "disabled")
+# Services started by the tests (in process or as `pelliculum serve`) would encode the sample's film vectors in a
+# background thread: minutes of CPU beside every other test. Meaning is tested where it is the point
+# (test_meaning, notebook 09), with meaning set explicitly.
+os.environ.setdefault("PELLICULUM_MEANING", "off")
 
 SHARED_DATA = (PROJECT_ROOT / ".." / "shared" / "data").resolve()
 FULL_DATA = SHARED_DATA / "movies.parquet"
@@ -82,9 +86,7 @@ def service(tmp_path_factory):
     """The real service state: sample catalogue, offline base model + the committed adapter."""
     from pelliculum_lib.serving.service import RecommendationService
 
-    # Film vectors are tested on their own small catalogue (test_meaning): encoding the sample here would
-    # cost minutes of CPU in a background thread during every other test.
-    settings = Settings(dataset=str(_require(SAMPLE_DATA)), meaning="off")
+    settings = Settings(dataset=str(_require(SAMPLE_DATA)), meaning="off")  # see PELLICULUM_MEANING above
     if not (settings.adapter_dir / "adapter_config.json").is_file():
         pytest.fail(f"The committed adapter is missing at {settings.adapter_dir}.")
     return RecommendationService.load(settings, answers_dir=tmp_path_factory.mktemp("answers"))

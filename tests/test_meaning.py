@@ -290,3 +290,20 @@ def test_the_service_uses_the_weights_notebook_09_chose_on_dev():
     recorded = json.loads((PROJECT_ROOT / "reports" / "meaning.json").read_text())["context"]["chosen on dev"]
     assert (facts.WORDS_WEIGHT, facts.QUALITY_WEIGHT, facts.FEEDBACK_FILMS) == (
         recorded["words_weight"], recorded["quality_weight"], recorded["feedback_films"])
+
+
+def test_two_processes_building_the_same_vectors_share_one_build(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from pathlib import Path; "
+            "from pelliculum_lib.modeling.encoder import load_encoder; "
+            "from pelliculum_lib.recommending.meaning import cached_vectors; "
+            "texts = [f'A film about case {i} and its detective.' for i in range(400)]; "
+            "v = cached_vectors(np.arange(400), texts, load_encoder(), Path(sys.argv[1])); "
+            "print(float(np.asarray(v.vectors).sum()))")
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    sums = [float(run.communicate(timeout=300)[0].strip()) for run in runs]
+    assert all(run.returncode == 0 for run in runs) and sums[0] == sums[1]
+    assert not list((tmp_path / "meaning").glob("*.partial.npy"))

@@ -23,8 +23,8 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"horror|horreur|epouvante|horrifique", ("Horror",)),
     # "family" names the genre ("a family film", "for the family"), not a plot's family ("a family moves in")
     (r"\bkids?\b|children'?s?|pour (?:les )?(?:enfants|petits)|\bfamily\b(?=[- ](?:[a-z]+ )?(?:films?|movies?|comed|animat|"
-     r"adventure|fun|night|classics?|friendly|fantasy|drama|musical)|\s*[?.!,]|\s*$)|(?<=a )family\b(?! of)|"
-     r"(?<=the )family\b(?=\s*[?.!,]|\s*$)|familia(?:l|le|ux)|en famille|"
+     r"adventure|fun|night|classics?|friendly|fantasy|drama|musical)|\s*[?.!,]|\s*$)|(?<=\ba )family\b(?! of)|"
+     r"(?<=\bthe )family\b(?=\s*[?.!,]|\s*$)|familia(?:l|le|ux)|en famille|"
      r"(?:pour )?toute la famille|family[- ]friendly",
      ("Family",)),
     (r"documentar(?:y|ies)|documentaires?|\bdocus?\b", ("Documentary",)),

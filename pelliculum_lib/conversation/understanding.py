@@ -410,7 +410,8 @@ class Parser:
         attempted, suggestions = "", []
         attempted_span: tuple[int, int] | None = None  # a named film the catalogue does not know: no description
         if film is None:
-            film = self._leftover_title(message, covered, bool(spans))
+            moods = [(s[0], s[1]) for s in spans if s[2] == "mood"]
+            film = self._leftover_title(message, covered, bool(spans), moods)
         if film is None:
             cued = [(s, e) for p, group in groups for s, e in group[:1]] if groups else []
             candidates = [(s, e) for s, e in cued if self._meaningful(message[s:e])
@@ -462,6 +463,13 @@ class Parser:
             rest = message[:film[2][0]] + " " + message[film[2][1]:]
             language = language_signal(rest) or language
         return Understood(request, language, film_span, resolution, attempted, suggestions[:5], spans)
+
+    def _describes(self, content: list[re.Match], title: list[re.Match]) -> bool:
+        """True when words outside a lowercase title carry meaning of their own ("a heist movie where everything
+        goes wrong", "robots that dream of being human"): the title is then words of a description."""
+        inside = {w.start() for w in title}
+        return any(w.start() not in inside and fold(w.group()) not in FILLER | DESCRIPTION_STOP
+                   and len(w.group()) > 2 and not w.group().isdigit() for w in content)
 
     def _description(self, message: str, folded: str, spans: list[tuple], film: tuple[int, int] | None) -> str | None:
         """What the message says the films are about or feel like, in its own words: the words left once the
@@ -518,7 +526,8 @@ class Parser:
         text = " ".join(words)
         return text if self._meaningful(text) else ""
 
-    def _leftover_title(self, message: str, covered: list[tuple[int, int]], has_constraints: bool):
+    def _leftover_title(self, message: str, covered: list[tuple[int, int]], has_constraints: bool,
+                        moods: list[tuple[int, int]] = ()):
         """An exact title among the words no constraint took (longest first)."""
         words = [w for w in _WORD.finditer(message) if not any(_overlaps((w.start(), w.end()), c) for c in covered)]
         runs: list[list[re.Match]] = []
@@ -530,6 +539,7 @@ class Parser:
                 runs.append([word])
         best = None
         content = [w for w in words if fold(w.group()) not in FILLER]
+        felt = [w for w in _WORD.finditer(message) if any(_overlaps((w.start(), w.end()), m) for m in moods)]
         for run in runs:
             for i in range(len(run)):
                 for j in range(min(len(run), i + 8), i, -1):
@@ -541,7 +551,8 @@ class Parser:
                     short = len(_WORD.findall(message)) <= 3
                     # a lowercase phrase inside a long description ("in the middle of nowhere", "nobody knows") is
                     # words, not a title: a film named mid-sentence follows a cue, quotes or capitals
-                    if message[start:end] == message[start:end].lower() and len(content) - len(span_words) >= 4:
+                    if message[start:end] == message[start:end].lower() and \
+                            (len(content) - len(span_words) >= 4 or self._describes(content + felt, span_words)):
                         continue
                     strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
                                                       and short) or \

@@ -13,6 +13,7 @@ hard-constraint masks apply to the full score vector before anything is cut.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -243,20 +244,29 @@ def cached_vectors(ids: np.ndarray, texts: list[str], encoder: TextEncoder, cach
     """The vectors of ``texts`` under ``cache_dir/meaning``, built once (resumable) and memory-mapped after."""
     key = vectors_key(texts, encoder.version)
     path = Path(cache_dir) / "meaning" / f"films-{encoder.name}-{key}.npy"
-    vectors = None
-    if path.is_file():
-        try:
-            vectors = np.load(path, mmap_mode="r")
-            if vectors.shape != (len(texts), encoder.dim):
-                vectors = None
-        except (OSError, ValueError):
-            vectors = None
+    vectors = _read(path, (len(texts), encoder.dim))
     if vectors is None:
-        started = time.perf_counter()
-        log.info("Encoding %d film texts with %s (once): %s", len(texts), encoder.name, path.name)
-        vectors = build_vectors(texts, encoder, path, progress=progress, on_progress=on_progress)
-        log.info("Film vectors built in %.0f s", time.perf_counter() - started)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.with_suffix(".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per file: other processes wait, then read its vectors
+            vectors = _read(path, (len(texts), encoder.dim))
+            if vectors is None:
+                started = time.perf_counter()
+                log.info("Encoding %d film texts with %s (once): %s", len(texts), encoder.name, path.name)
+                vectors = build_vectors(texts, encoder, path, progress=progress, on_progress=on_progress)
+                log.info("Film vectors built in %.0f s", time.perf_counter() - started)
     return FilmVectors(np.asarray(ids), vectors, encoder, key)
+
+
+def _read(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """The finished vectors at ``path``, memory-mapped, or ``None`` (absent, unreadable, another shape)."""
+    if not path.is_file():
+        return None
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return vectors if vectors.shape == shape else None
 
 
 def meaning_neighbours(vectors: FilmVectors, film_id: int, quality: np.ndarray, k: int, quality_weight: float,
