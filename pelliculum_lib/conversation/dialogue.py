@@ -41,6 +41,7 @@ class Conversation:
     request: Request | None = None
     last: list[int] = field(default_factory=list)  # films of the last answer, in order
     shown: set[int] = field(default_factory=set)  # every film shown in this conversation
+    rejected: set[int] = field(default_factory=set)  # "not the third one", "déjà vu": never shown again
     turns: int = 0
     updated: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -113,6 +114,7 @@ TEXT = {
         "why": "{film}: {reason}",
         "why_none": "Ask me for films first; then I can tell you why I chose one.",
         "why_out": "My last answer has no film number {n}.",
+        "rejected": "Noted: not {film}.",
         "alternatives": " Other films have this title: {others}. Add the year to choose one.",
         "unknown": "I could not find that film in my catalogue. Did you mean one of these: {suggestions}?",
         "unknown_alone": "I could not find that film in my catalogue. Could you check the title?",
@@ -136,6 +138,7 @@ TEXT = {
         "why": "{film} : {reason}",
         "why_none": "Demandez-moi d’abord des films ; je pourrai ensuite expliquer mes choix.",
         "why_out": "Ma dernière réponse n’a pas de film numéro {n}.",
+        "rejected": "C’est noté : pas {film}.",
         "alternatives": " D’autres films portent ce titre : {others}. Précisez l’année pour en choisir un.",
         "unknown": "Je ne trouve pas ce film dans mon catalogue. Vouliez-vous dire : {suggestions} ?",
         "unknown_alone": "Je ne trouve pas ce film dans mon catalogue. Pouvez-vous vérifier le titre ?",
@@ -167,7 +170,13 @@ class Dialogue:
         return label if year != year or str(int(year)) in label else f"{label} ({int(year)})"
 
     def _relative(self, request: Request, relative: str, last: list[int]) -> Request:
-        """"older" / "plus récent": years before / after the reference film (or the last answer's median)."""
+        """"older" / "plus récent": years before / after the reference film (or the last answer's median);
+        "shorter" / "plus court": a runtime cap 15 minutes under the last answer's median."""
+        if relative == "shorter":
+            runtimes = [r for f in last if f in self.facts.row and (r := self.facts.runtime[self.facts.row[f]]) == r]
+            if runtimes:
+                request.max_runtime = max(60, int(statistics.median(runtimes)) - 15)
+            return request
         def known(films: list[int]) -> list[float]:
             return [y for f in films if f in self.facts.row and (y := self.facts.year[self.facts.row[f]]) == y]
 
@@ -223,6 +232,8 @@ class Dialogue:
             return self._answer(conversation, previous, language, more=True)
         if asked.action == "why":
             return self._why(conversation, asked, language)
+        if asked.action in ("pivot", "reject"):
+            return self._critique(conversation, asked, language)
         if asked.action == "refine" and previous is not None:
             request = previous.refined(asked)
             if asked.relative:
@@ -242,6 +253,28 @@ class Dialogue:
         match = understood.resolution.status if understood.resolution is not None else "exact"
         alternatives = understood.resolution.alternatives[:3] if understood.resolution is not None else []
         return self._answer(conversation, asked, language, match=match, alternatives=alternatives)
+
+    def _critique(self, conversation: Conversation, asked: Request, language: Language) -> Reply:
+        """"More like the second one" (the next answer pivots on that film, the constraints kept) or "not the
+        third one" (never shown again; the same request answered with other films)."""
+        last, previous = conversation.last, conversation.request
+        if not last or previous is None:
+            return Reply(conversation.id, language, self._t(language, "why_none"), "no_film")
+        position = len(last) if asked.position == -1 else asked.position or 1
+        if not 1 <= position <= len(last):
+            return Reply(conversation.id, language, self._t(language, "why_out", n=position), "explain",
+                         constraints=previous.constraints(language, self._label(previous.film)))
+        film = last[position - 1]
+        if asked.action == "reject":
+            conversation.rejected.add(film)
+            reply = self._answer(conversation, previous, language, more=True)
+            reply.text = self._t(language, "rejected", film=self._named(film)) + " " + reply.text
+            return reply
+        request = previous.refined(asked)
+        request.film, request.vibe = film, False
+        if asked.relative:
+            request = self._relative(request, asked.relative, [])
+        return self._answer(conversation, request, language, fresh=True)
 
     def _search(self, query: str) -> int | None:
         """An unknown title looked up on TMDb (French or English): the first result the catalogue has."""
@@ -287,8 +320,9 @@ class Dialogue:
                      films=[(film, why)])
 
     def _answer(self, conversation: Conversation, request: Request, language: Language, more: bool = False,
-                match: str = "exact", alternatives: list[int] | None = None) -> Reply:
-        exclude = conversation.shown if more else set()
+                match: str = "exact", alternatives: list[int] | None = None, fresh: bool = False) -> Reply:
+        """``more``: continue the last request; ``fresh``: a new answer without the films already shown."""
+        exclude = (set(conversation.shown) if more or fresh else set()) | conversation.rejected
         first = None
         if request.film is not None and not more and not (request.vibe and self.facts.vectors is not None):
             first = self.recommend(request.film)  # the recommender's own answer leads (cached, possibly the LLM's)

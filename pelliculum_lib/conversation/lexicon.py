@@ -183,7 +183,8 @@ ORDINALS = {"first": 1, "1st": 1, "premier": 1, "premiere": 1, "1er": 1, "1ere":
             "3eme": 3, "fourth": 4, "4th": 4, "quatrieme": 4, "4e": 4, "4eme": 4, "fifth": 5, "5th": 5,
             "cinquieme": 5, "5e": 5, "5eme": 5, "sixth": 6, "6th": 6, "sixieme": 6, "6e": 6, "6eme": 6,
             "seventh": 7, "7th": 7, "septieme": 7, "7e": 7, "7eme": 7, "eighth": 8, "8th": 8, "huitieme": 8,
-            "8e": 8, "8eme": 8}
+            "8e": 8, "8eme": 8, "ninth": 9, "9th": 9, "neuvieme": 9, "9e": 9, "9eme": 9, "tenth": 10, "10th": 10,
+            "dixieme": 10, "10e": 10, "10eme": 10, "last": -1, "dernier": -1, "derniere": -1}
 
 FRENCH_WORDS = {
     "le", "la", "les", "des", "du", "de", "un", "une", "comme", "moi", "propose", "proposes", "propose-moi",

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, LANGUAGE_NAMES, MOOD_FR
 
-Action = Literal["new", "more", "refine", "why"]
+Action = Literal["new", "more", "refine", "why", "pivot", "reject"]
 Language = Literal["en", "fr"]
 
 
@@ -41,7 +41,7 @@ class Request:
     max_runtime: int | None = None
     original_language: str | None = None
     mood: list[str] = field(default_factory=list)
-    relative: Literal["older", "newer"] | None = None
+    relative: Literal["older", "newer", "shorter"] | None = None
     position: int | None = None
     only: bool = False  # "only"/"instead"/"sinon": its genres, people and moods replace the previous ones
     description: str | None = None  # what the films should be about or feel like, as the user said it (by meaning)

@@ -68,6 +68,20 @@ _FILM_WORDS = {"film", "films", "movie", "movies", "cinema", "polar", "polars", 
                "classique", "classiques", "flick", "flicks", "cartoon", "cartoons", "dessin", "dessins", "something",
                "anything", "quelque", "truc", "mafia", "gangster", "gangsters", "fantasy", "musical", "war", "guerre",
                "crime", "sci-fi", "science-fiction", "adventure", "aventure", "mystery", "spy", "heist"}
+_ORD = (r"(?:" + "|".join(sorted((re.escape(o) for o in ORDINALS), key=len, reverse=True)) +
+        r"|#\s*\d{1,2}|(?:number|numero|no|n°)\s*\d{1,2})")
+#: A critique of one film of the last answer: "more like the second one", "like #3 but older", "plus dans le genre
+#: du troisième", "le premier mais en plus récent" (pivot); "not the third one", "déjà vu le deuxième" (reject).
+_PIVOT = re.compile(
+    r"\b(?:(?:more |something |anything |films? |movies? )?(?:like|similar to|in the vein of)\s+(?:the\s+)?(" + _ORD +
+    r")(?:\s+(?:one|film|movie))?|(?:the\s+)?(" + _ORD + r")\s+(?:one|film|movie)\s+but\b|"
+    r"(?:plus\s+)?(?:dans le genre|dans le style|dans la veine|du genre|comme)\s+(?:du|de la|le|la|de|des)\s*(" + _ORD +
+    r")|\b(?:le|la)\s+(" + _ORD + r")\s+(?:mais|en plus)|ressembl\w*\s+(?:plus\s+)?(?:au|a la|a l')\s*(" + _ORD +
+    r"))(?!\w)"
+    r"(?=\s*(?:one|film|movie|but|mais|en plus|plus|with|avec|please|svp|stp|[?.!,;]|$))")  # not "like the sixth sense"
+_REJECT = re.compile(
+    r"\b(?:not|no|already (?:seen|watched)|seen|i'?ve seen|pas|deja vu|j'ai deja vu|vu)\s+(?:the\s+|le\s+|la\s+)?(" + _ORD +
+    r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|[?.!,;]|$))")
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
                   r"recommendations?)|as-tu|tu aurais|auriez-vous|tu as|t'as|vous avez|tu connais|vous connaissez|"
@@ -84,7 +98,7 @@ _MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "c
                 "going", "let's", "see", "voir", "encore", "s'", "pls", "plz", "autres", "choses", "ones", "?",
                 "lot", "few", "quelques", "tu", "as", "t'as", "have", "you", "got", "can", "could"}
 _REFINE_START = re.compile(
-    r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|"
+    r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|not|pas|"
     r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
     r"sauf|except|excluding|only the|more recent|older|newer|plus)\b")
 _REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|plutot|sinon|"
@@ -236,6 +250,8 @@ class Parser:
         for m in re.finditer(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b",
                              folded):
             add(m, "relative", "newer")
+        for m in re.finditer(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b", folded):
+            add(m, "relative", "shorter")
         # years
         for m in re.finditer(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b", folded):
             add(m, "years", (int(m[1]), int(m[2])))
@@ -392,9 +408,13 @@ class Parser:
     def parse(self, message: str) -> Understood:
         folded = fold(message)
         language = detect_language(message)
+        # 0. a critique of one film of the last answer ("more like the second one"): its words are no title
+        critique = _PIVOT.search(folded) or _REJECT.search(folded)
+        critiqued = [(critique.start(), critique.end())] if critique else []
         # 1. a quoted or cued title
         film: tuple[tuple, Resolution, tuple[int, int]] | None = None
-        groups = self._title_spans(message)
+        groups = [(p, [sp for sp in g if not any(_overlaps(sp, c) for c in critiqued)])
+                  for p, g in self._title_spans(message)]
         for priority, spans in groups:
             for start, end in spans:
                 found = self._exact(message, start, end)
@@ -403,9 +423,9 @@ class Parser:
                     if film is None or key > film[0]:
                         film = (key, found, (start, end))
         # 2. constraints around it
-        blocked = [film[2]] if film else []
+        blocked = ([film[2]] if film else []) + critiqued
         spans = self._constraints(message, folded, blocked)
-        covered = [(s[0], s[1]) for s in spans]
+        covered = [(s[0], s[1]) for s in spans] + critiqued
         # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
         attempted, suggestions = "", []
         attempted_span: tuple[int, int] | None = None  # a named film the catalogue does not know: no description
@@ -457,8 +477,12 @@ class Parser:
         request.genres = [g for g in request.genres if g not in request.without_genres]
         if film is not None and _VIBE.search(folded):
             request.vibe = True
-        request.description = self._description(message, folded, spans, film[2] if film else attempted_span)
+        request.description = self._description(message, folded, spans, film[2] if film else attempted_span,
+                                                critiqued)
         self._action(request, message, folded, spans, film is not None)
+        if critique is not None:  # "more like the second one" / "pas le troisième"
+            request.action = "pivot" if critique.re is _PIVOT else "reject"
+            request.position = _position(next(g for g in critique.groups() if g))
         if film_span:  # a title's words say nothing of the user's language ("des films comme The Lives of Others")
             rest = message[:film[2][0]] + " " + message[film[2][1]:]
             language = language_signal(rest) or language
@@ -471,7 +495,8 @@ class Parser:
         return any(w.start() not in inside and fold(w.group()) not in FILLER | DESCRIPTION_STOP
                    and len(w.group()) > 2 and not w.group().isdigit() for w in content)
 
-    def _description(self, message: str, folded: str, spans: list[tuple], film: tuple[int, int] | None) -> str | None:
+    def _description(self, message: str, folded: str, spans: list[tuple], film: tuple[int, int] | None,
+                     critiqued: list[tuple[int, int]] = ()) -> str | None:
         """What the message says the films are about or feel like, in its own words: the words left once the
         film's title, the hard constraints (cast, years, rating, runtime, language, excluded genres) and the
         "same feel" cue are taken out; ``None`` when only genres, fillers or nothing remain.
@@ -479,7 +504,7 @@ class Parser:
         A single remaining word counts only when the catalogue's texts or the theme words know it (not "asdfgh")."""
         removed = [(s[0], s[1]) for s in spans if s[2] not in ("genres", "mood")]
         removed += [(m.start(), m.end()) for m in _VIBE.finditer(folded)]
-        removed += [(m.start(), m.end()) for m in _ASK.finditer(folded)]
+        removed += [(m.start(), m.end()) for m in _ASK.finditer(folded)] + list(critiqued)
         if film is not None:
             removed.append(film)
         kept = [(s[0], s[1]) for s in spans if s[2] in ("genres", "mood")]
@@ -595,6 +620,12 @@ class Parser:
             request.action = "refine"
             request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"
                                           r"sinon|plutot|what about|how about|et pour)\b", folded))
+
+
+def _position(text: str) -> int:
+    """1-based position of an ordinal ("second", "3e", "#4", "number 5"); -1 for "last"."""
+    text = text.strip()
+    return ORDINALS[text] if text in ORDINALS else int(re.sub(r"\D", "", text))
 
 
 def _bare(word: str) -> str:
