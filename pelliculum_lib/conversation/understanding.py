@@ -82,6 +82,7 @@ _PIVOT = re.compile(
 _REJECT = re.compile(
     r"\b(?:not|no|already (?:seen|watched)|seen|i'?ve seen|pas|deja vu|j'ai deja vu|vu)\s+(?:the\s+|le\s+|la\s+)?(" + _ORD +
     r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|[?.!,;]|$))")
+_MARKUP = re.compile(r"<[^<>]{0,300}>|&[a-z]+;|\b(?:on\w+|javascript|src|href)\s*=\s*\S*", re.IGNORECASE)
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
                   r"recommendations?)|as-tu|tu aurais|auriez-vous|tu as|t'as|vous avez|tu connais|vous connaissez|"
@@ -505,6 +506,7 @@ class Parser:
         removed = [(s[0], s[1]) for s in spans if s[2] not in ("genres", "mood")]
         removed += [(m.start(), m.end()) for m in _VIBE.finditer(folded)]
         removed += [(m.start(), m.end()) for m in _ASK.finditer(folded)] + list(critiqued)
+        removed += [(m.start(), m.end()) for m in _MARKUP.finditer(message)]  # a tag is no description
         if film is not None:
             removed.append(film)
         kept = [(s[0], s[1]) for s in spans if s[2] in ("genres", "mood")]

@@ -213,19 +213,16 @@ class Retriever:
 
     def without(self, sources: np.ndarray) -> "Retriever":
         """The same retriever with its graph refitted without the lists of ``sources``."""
-        kept = self.edges[~self.edges["source_id"].isin(np.asarray(sources))]
-        copy = Retriever.__new__(Retriever)
-        copy.__dict__.update(self.__dict__)
-        copy.graph, copy.edges = Graph.fit(kept, len(self.ids)), kept
-        copy.fit_sources = np.sort(kept["source_id"].unique())
-        return copy
+        return self._refitted(self.edges[~self.edges["source_id"].isin(np.asarray(sources))])
 
     def without_films(self, films: np.ndarray) -> "Retriever":
         """The same retriever with the graph refitted without ``films``' own lists *and* every appearance of
         them in other lists: to the graph they are then cold films, as the cold-start protocol asks."""
         films = np.asarray(films)
         rows = [self.row[int(f)] for f in films if int(f) in self.row]
-        kept = self.edges[~self.edges["source_id"].isin(films) & ~self.edges["rec_row"].isin(rows)]
+        return self._refitted(self.edges[~self.edges["source_id"].isin(films) & ~self.edges["rec_row"].isin(rows)])
+
+    def _refitted(self, kept: pd.DataFrame) -> "Retriever":
         copy = Retriever.__new__(Retriever)
         copy.__dict__.update(self.__dict__)
         copy.graph, copy.edges = Graph.fit(kept, len(self.ids)), kept
