@@ -307,3 +307,9 @@ def test_two_processes_building_the_same_vectors_share_one_build(tmp_path):
     sums = [float(run.communicate(timeout=300)[0].strip()) for run in runs]
     assert all(run.returncode == 0 for run in runs) and sums[0] == sums[1]
     assert not list((tmp_path / "meaning").glob("*.partial.npy"))
+
+
+def test_a_second_films_title_is_no_description(small):
+    _, _, dialogue = small
+    request = dialogue.parser.parse("I loved Heat and Casablanca, what else?").request
+    assert request.film is not None and request.description is None

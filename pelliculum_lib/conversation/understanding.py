@@ -530,6 +530,8 @@ class Parser:
             cursor = max(cursor, r_end)
         pieces.append(message[cursor:end])
         text = re.sub(r"\s+", " ", " ".join(pieces)).strip(" ,.;:!?¿¡\"'«»“”-")
+        if text and self.resolver.resolve_exact(text) is not None:
+            return None  # a second film's exact title ("I loved Amélie and Midnight in Paris") is no description
         return text[:200] or None
 
     def _covered(self, message: str, start: int, end: int, covered: list[tuple[int, int]]) -> bool:
