@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 
 from pelliculum_lib.config import get_settings
-from pelliculum_lib.conversation import ConversationFull, NothingToRemove, UnknownConversation
+from pelliculum_lib.conversation import ConversationFull, NothingToRemove, NotShown, UnknownConversation
 from pelliculum_lib.serving.service import EngineBusy, RecommendationService, UnknownFilm
 
 from .limits import BodySizeLimit, RateLimit
@@ -125,13 +125,17 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
         409: {"model": Problem, "description": "The conversation reached its turn limit"}, **ERRORS})
     async def chat(body: ChatRequest, service: RecommendationService = Depends(get_service)):
         try:
-            answer = await run_in_threadpool(service.chat, body.message, body.conversation_id, body.remove)
+            answer = await run_in_threadpool(service.chat, body.message, body.conversation_id, body.remove,
+                                             body.more_like, body.not_for_me)
         except UnknownConversation as error:
             return JSONResponse({"detail": str(error)}, status_code=404)
         except ConversationFull as error:
             return JSONResponse({"detail": str(error)}, status_code=409)
         except NothingToRemove as error:
             return JSONResponse({"detail": f"remove: {error}"}, status_code=422)
+        except NotShown as error:
+            return JSONResponse({"detail": f"{'more_like' if body.more_like is not None else 'not_for_me'}: {error}"},
+                                status_code=422)
         films = await service.enrich(answer.recommendations)
         return ChatResponse(conversation_id=answer.conversation_id, message=answer.message, language=answer.language,
                             reply=answer.reply, status=answer.status,

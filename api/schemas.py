@@ -49,7 +49,8 @@ class ChatRequest(BaseModel):
         "anyOf": [{"required": ["message"], "properties": {"message": {"type": "string"}},
                    "not": {"required": ["remove"]}},
                   {"required": ["remove", "conversation_id"],
-                   "properties": {"remove": {"type": "string"}, "conversation_id": {"type": "string"}}}]})
+                   "properties": {"remove": {"type": "string"}, "conversation_id": {"type": "string"}}},
+                  {"required": ["more_like", "conversation_id"]}, {"required": ["not_for_me", "conversation_id"]}]})
     message: str | None = Field(None, description="A request in English or French (optional with `remove`).",
                                 examples=["a dark sci-fi thriller from the 90s"], min_length=1,
                                 max_length=MAX_CHARS, pattern=TEXT_PATTERN)
@@ -60,6 +61,13 @@ class ChatRequest(BaseModel):
                                "without it (needs conversation_id; a message sent with it is ignored).", min_length=1, max_length=200,
                                pattern=TEXT_PATTERN)
 
+    more_like: int | None = Field(None, description="A card's \"more like this\": the id of a film this conversation "
+                                  "showed; the next answer pivots on it, keeping the constraints (needs conversation_id).",
+                                  ge=1, le=2**31)
+    not_for_me: int | None = Field(None, description="A card's \"not for me\": the id of a film this conversation showed; "
+                                   "it never comes back and its close neighbours come later (needs conversation_id).",
+                                   ge=1, le=2**31)
+
     @field_validator("message", "remove", mode="before")
     @classmethod
     def _clean(cls, value: object) -> object:
@@ -67,10 +75,13 @@ class ChatRequest(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_answer(self) -> "ChatRequest":
-        if self.message is None and self.remove is None:
-            raise ValueError("give a message (or remove, with conversation_id)")
-        if self.remove is not None and self.conversation_id is None:
-            raise ValueError("remove needs the conversation_id of the answer whose constraint it removes")
+        actions = [name for name in ("remove", "more_like", "not_for_me") if getattr(self, name) is not None]
+        if self.message is None and not actions:
+            raise ValueError("give a message (or remove, more_like or not_for_me, with conversation_id)")
+        if len(actions) > 1:
+            raise ValueError(f"give one of remove, more_like and not_for_me, not {' and '.join(actions)}")
+        if actions and self.conversation_id is None:
+            raise ValueError(f"{actions[0]} needs the conversation_id of the answer it acts on")
         return self
 
 

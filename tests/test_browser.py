@@ -242,3 +242,43 @@ def test_an_error_is_shown_as_its_detail_and_keeps_the_thread(browser, live_serv
     assert len(bots) == 2 and bots[0].find_elements(By.CSS_SELECTOR, ".card")  # the thread is kept
     answer = _ask(browser, f"Suggest movies similar to {title}")  # and the next message starts afresh
     assert answer.find_elements(By.CSS_SELECTOR, ".card")
+
+
+def test_card_buttons_reject_and_pivot_and_the_rejected_chip_can_be_removed(browser, live_server, service):
+    from selenium.webdriver.common.by import By
+
+    title = _title_with_many_neighbours(service)
+    _start(browser, live_server)
+    answer = _ask(browser, f"Suggest movies similar to {title}")
+    first = _film_ids(answer)
+    assert len(first) >= 3
+    card = answer.find_elements(By.CSS_SELECTOR, ".card")[0]
+    name = card.find_element(By.CSS_SELECTOR, "h3").text
+    not_for_me = card.find_element(By.CSS_SELECTOR, ".action.not-for-me")
+    assert not_for_me.get_attribute("aria-label") == f"Not for me — {name}"
+    bots_before = len(browser.find_elements(By.CSS_SELECTOR, ".message.bot"))
+    not_for_me.click()
+    after = _wait_for_answer(browser, bots_before)
+    assert "error" not in after.get_attribute("class"), after.text
+    assert browser.find_element(By.ID, "details").get_attribute("open") is None  # the card did not open
+    assert first[0] not in _film_ids(after)
+    keys = [chip.get_attribute("data-key") for chip in after.find_elements(By.CSS_SELECTOR, ".chip")]
+    assert f"rejected:{first[0]}" in keys
+    assert browser.find_elements(By.CSS_SELECTOR, ".message.user .bubble")[-1].text == f"Not for me: {name}"
+
+    target = after.find_elements(By.CSS_SELECTOR, ".card")[1]
+    target_id, target_name = target.get_attribute("data-film-id"), target.find_element(By.CSS_SELECTOR, "h3").text
+    bots_before = len(browser.find_elements(By.CSS_SELECTOR, ".message.bot"))
+    target.find_element(By.CSS_SELECTOR, ".action.more-like").click()
+    pivot = _wait_for_answer(browser, bots_before)
+    assert "error" not in pivot.get_attribute("class"), pivot.text
+    assert target_name in pivot.find_element(By.CSS_SELECTOR, ".ref").text  # the answer is about that film
+    assert target_id not in _film_ids(pivot) and first[0] not in _film_ids(pivot)
+
+    chip = next(c for c in pivot.find_elements(By.CSS_SELECTOR, ".chip")
+                if c.get_attribute("data-key") == f"rejected:{first[0]}")
+    bots_before = len(browser.find_elements(By.CSS_SELECTOR, ".message.bot"))
+    chip.find_element(By.CSS_SELECTOR, "button").click()
+    back = _wait_for_answer(browser, bots_before)
+    assert "error" not in back.get_attribute("class"), back.text
+    assert f"rejected:{first[0]}" not in [c.get_attribute("data-key") for c in back.find_elements(By.CSS_SELECTOR, ".chip")]

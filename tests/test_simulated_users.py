@@ -80,7 +80,11 @@ def test_users_are_deterministic_balanced_and_grounded_in_their_target(facts, us
             else:
                 assert fact.kind == "film" and fact.film != user.target
                 assert facts.votes[facts.row[fact.film]] > WELL_KNOWN
-        assert len({f.kind for f in user.facts}) == len(user.facts)  # one fact of each kind
+        kinds = [f.kind for f in user.facts]
+        assert len(set(kinds)) == len(kinds) - max(0, kinds.count("film") - 1)  # one of each kind, two liked films
+        assert kinds.count("film") <= 2 and (not kinds.count("film") or kinds[0] == "film")
+        films = [f.film for f in user.facts if f.kind == "film"]
+        assert len(set(films)) == len(films)
 
 
 def test_messages_never_name_the_target(facts, frame):
@@ -113,8 +117,11 @@ def test_critiques_are_in_the_users_language(facts, frame):
     for user, said in _sessions(facts, sample_users(facts, 60, 3)):
         for turn in (s for s in said if s is not None and s.kind != "facts"):
             assert detect_language(turn.text) == user.language, turn
-            assert any(re.fullmatch(_frame_pattern(f, user.language), turn.text)
+            # a critique, then (while facts remain) one new fact in the same message
+            tail = r" .+" if turn.revealed else ""
+            assert any(re.fullmatch(_frame_pattern(f, user.language) + tail, turn.text)
                        for f in CRITIQUES[user.language][turn.kind]), turn
+            assert len(turn.revealed) <= 1, turn
             seen.add((user.language, turn.kind))
     for language in ("en", "fr"):
         assert {kind for lang, kind in seen if lang == language} >= {"close", "older", "newer"}

@@ -16,13 +16,13 @@ from pelliculum_lib.recommending.retrieval import Retriever
 from pelliculum_lib.conversation.lexicon import MOOD_NAMES, THEME_WORDS
 from pelliculum_lib.data.titles import TitleResolver
 from pelliculum_lib.conversation.dialogue import (ConversationFull, ConversationStore, Dialogue, NothingToRemove,
-                                                  Reply, UnknownConversation)
+                                                  NotShown, Reply, UnknownConversation)
 from pelliculum_lib.conversation.facts import FilmFacts
 from pelliculum_lib.conversation.request import Constraint, Request
 from pelliculum_lib.conversation.understanding import Parser, PeopleIndex, Understood, detect_language
 
 __all__ = ["ConversationFull", "ConversationStore", "Constraint", "Dialogue", "FilmFacts", "NothingToRemove",
-           "Parser", "PeopleIndex", "Reply", "Request", "UnknownConversation", "Understood", "build_dialogue",
+           "NotShown", "Parser", "PeopleIndex", "Reply", "Request", "UnknownConversation", "Understood", "build_dialogue",
            "detect_language"]
 
 

@@ -12,10 +12,12 @@ import secrets
 import statistics
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
+from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.conversation.explain import reason, shared_facts, constraint_facts
 from pelliculum_lib.conversation.facts import FilmFacts
 from pelliculum_lib.conversation.request import Constraint, Language, Request
@@ -32,6 +34,16 @@ class ConversationFull(RuntimeError):
 
 class NothingToRemove(ValueError):
     """``remove`` names no constraint of the conversation's current request (HTTP 422)."""
+
+
+class NotShown(ValueError):
+    """A card action names a film this conversation has not shown (HTTP 422)."""
+
+
+#: What the conversation layer can do beyond one request; the simulated users switch each off to measure it.
+FEATURES = frozenset({"critiques", "several", "memory"})
+#: At most this many liked and rejected films are kept per conversation (the oldest go first).
+MEMORY = 12
 
 
 @dataclass
@@ -115,6 +127,7 @@ TEXT = {
         "why_none": "Ask me for films first; then I can tell you why I chose one.",
         "why_out": "My last answer has no film number {n}.",
         "rejected": "Noted: not {film}.",
+        "rejected_chip": "not {film}",
         "alternatives": " Other films have this title: {others}. Add the year to choose one.",
         "unknown": "I could not find that film in my catalogue. Did you mean one of these: {suggestions}?",
         "unknown_alone": "I could not find that film in my catalogue. Could you check the title?",
@@ -139,6 +152,7 @@ TEXT = {
         "why_none": "Demandez-moi d’abord des films ; je pourrai ensuite expliquer mes choix.",
         "why_out": "Ma dernière réponse n’a pas de film numéro {n}.",
         "rejected": "C’est noté : pas {film}.",
+        "rejected_chip": "pas {film}",
         "alternatives": " D’autres films portent ce titre : {others}. Précisez l’année pour en choisir un.",
         "unknown": "Je ne trouve pas ce film dans mon catalogue. Vouliez-vous dire : {suggestions} ?",
         "unknown_alone": "Je ne trouve pas ce film dans mon catalogue. Pouvez-vous vérifier le titre ?",
@@ -154,10 +168,12 @@ class Dialogue:
     """The conversation layer over the recommender: understand, narrow, rank, explain, remember."""
 
     def __init__(self, parser: Parser, facts: FilmFacts, recommend: Callable[[int], list[int]], n: int = 8,
-                 store: ConversationStore | None = None, search_titles: Callable[[str], list[int]] | None = None):
+                 store: ConversationStore | None = None, search_titles: Callable[[str], list[int]] | None = None,
+                 features: frozenset[str] = FEATURES):
         self.parser, self.facts, self.recommend, self.n = parser, facts, recommend, n
         self.store = store if store is not None else ConversationStore()
         self.search_titles = search_titles
+        self.features = frozenset(features)
 
     # -- helpers ------------------------------------------------------------------------------
     def _label(self, film: int | None) -> str | None:
@@ -169,13 +185,49 @@ class Dialogue:
         year = self.facts.year[self.facts.row[film]] if film in self.facts.row else float("nan")
         return label if year != year or str(int(year)) in label else f"{label} ({int(year)})"
 
+    def _chips(self, conversation: Conversation, request: Request, language: Language) -> list[Constraint]:
+        """The request's constraints, the other liked films and the rejected films, as the page shows them."""
+        liked = {f: self._label(f) or str(f) for f in request.liked}
+        chips = request.constraints(language, self._label(request.film), liked)
+        for film in conversation.rejected:
+            chips.append(Constraint(f"rejected:{film}", "rejected",
+                                    self._t(language, "rejected_chip", film=self._label(film) or str(film))))
+        return chips
+
+    def _direct(self, request: Request, directions: list[str], basis: list[int], seed: int) -> Request:
+        """Directional critiques resolved against ``basis`` (the films just shown, or the reference film): "lighter"
+        keeps films lighter than their median tone; with nothing to compare, each direction's own threshold."""
+        for name in directions:
+            direction = DIRECTIONS[name]
+            if direction.measure == "surprise":
+                request.lean(name, float(seed))
+                continue
+            values = [v for f in basis if (v := self.facts.value(direction.measure, f)) == v]
+            request.lean(name, float(statistics.median(values)) if values else direction.absolute)
+        return request
+
+    def _liked_names(self, request: Request, language: Language) -> str:
+        """"Amélie and Midnight in Paris (2011)": the reference film and the other liked films."""
+        names = [self._named(f) for f in [request.film, *request.liked] if f is not None]
+        if len(names) < 2:
+            return names[0] if names else ""
+        return ", ".join(names[:-1]) + (" et " if language == "fr" else " and ") + names[-1]
+
     def _relative(self, request: Request, relative: str, last: list[int]) -> Request:
         """"older" / "plus récent": years before / after the reference film (or the last answer's median);
-        "shorter" / "plus court": a runtime cap 15 minutes under the last answer's median."""
-        if relative == "shorter":
-            runtimes = [r for f in last if f in self.facts.row and (r := self.facts.runtime[self.facts.row[f]]) == r]
-            if runtimes:
-                request.max_runtime = max(60, int(statistics.median(runtimes)) - 15)
+        "shorter" / "longer": a runtime cap 15 minutes under (a floor 15 minutes over) the last answer's median."""
+        if relative in ("shorter", "longer"):
+            films = last or ([request.film] if request.film is not None else [])
+            runtimes = [r for f in films if f in self.facts.row and (r := self.facts.runtime[self.facts.row[f]]) == r]
+            median = int(statistics.median(runtimes)) if runtimes else (110 if relative == "shorter" else 100)
+            if relative == "shorter":
+                request.max_runtime = max(60, median - 15)
+                if request.min_runtime is not None and request.min_runtime > request.max_runtime:
+                    request.min_runtime = None
+            else:
+                request.min_runtime = median + 15
+                if request.max_runtime is not None and request.max_runtime < request.min_runtime:
+                    request.max_runtime = None
             return request
         def known(films: list[int]) -> list[float]:
             return [y for f in films if f in self.facts.row and (y := self.facts.year[self.facts.row[f]]) == y]
@@ -200,7 +252,9 @@ class Dialogue:
         return TEXT[language][kind].format(**values)
 
     # -- one turn -------------------------------------------------------------------------------
-    def reply(self, message: str | None, conversation_id: str | None = None, remove: str | None = None) -> Reply:
+    def reply(self, message: str | None, conversation_id: str | None = None, remove: str | None = None,
+              more_like: int | None = None, not_for_me: int | None = None) -> Reply:
+        """One turn: a message, a chip removed (``remove``), or a card's "more like this" / "not for me"."""
         conversation = self.store.open(conversation_id)
         with conversation.lock:
             if conversation.turns >= self.store.max_turns:
@@ -209,15 +263,30 @@ class Dialogue:
             conversation.turns += 1
             if remove is not None:
                 return self._remove(conversation, remove)
+            if more_like is not None or not_for_me is not None:
+                return self._card(conversation, more_like if more_like is not None else not_for_me,
+                                  "pivot" if more_like is not None else "reject")
             return self._message(conversation, message or "")
 
     def _remove(self, conversation: Conversation, key: str) -> Reply:
         request = conversation.request
-        keys = {c.key for c in request.constraints("en", self._label(request.film))} if request else set()
+        keys = {c.key for c in self._chips(conversation, request, "en")} if request else set()
         if request is None or key not in keys:
             raise NothingToRemove(f"'{key}' is not a constraint of this conversation's last request"
                                   + (f" (it has: {', '.join(sorted(keys))})." if keys else " (it has none)."))
+        if key.startswith("rejected:"):  # the film may come back
+            conversation.rejected.discard(int(key.partition(":")[2]))
+            return self._answer(conversation, request, conversation.language)
         return self._answer(conversation, request.without(key), conversation.language)
+
+    def _card(self, conversation: Conversation, film: int, action: str) -> Reply:
+        """A card's button: the same critique as "more like the Nth one" / "not the Nth one", for that film."""
+        if film not in conversation.shown:
+            raise NotShown(f"Film {film} was not shown in this conversation: a card action names a film of its answers.")
+        if film not in conversation.last:  # a card of an earlier answer: it becomes the film critiqued
+            conversation.last = [film] + conversation.last
+        asked = Request(action=action, position=conversation.last.index(film) + 1)
+        return self._critique(conversation, asked, conversation.language)
 
     def _message(self, conversation: Conversation, message: str) -> Reply:
         understood = self.parser.parse(message)
@@ -226,6 +295,13 @@ class Dialogue:
         conversation.language = language
         asked = understood.request
         previous = conversation.request
+        if "several" not in self.features:  # one liked film at a time: the first named, or the one just added
+            if asked.liked and asked.film is None:
+                asked.film, asked.action = asked.liked[0], "new"
+            asked.liked = []
+        if "critiques" not in self.features and (asked.action in ("pivot", "reject") or asked.directions):
+            asked.action, asked.directions = ("more" if previous is not None else "new"), []  # not understood
+        seed = zlib.crc32(f"{conversation.id}:{conversation.turns}".encode())
         if asked.action == "more":
             if previous is None:
                 return Reply(conversation.id, language, self._t(language, "nothing"), "no_film")
@@ -236,12 +312,26 @@ class Dialogue:
             return self._critique(conversation, asked, language)
         if asked.action == "refine" and previous is not None:
             request = previous.refined(asked)
+            if request.film is None and request.liked:  # "j'ai aussi adoré Zodiac" after a request without a film
+                request.film, request.liked = request.liked[0], request.liked[1:]
+            request.liked = request.liked[-MEMORY:]
             if asked.relative:
                 request = self._relative(request, asked.relative, conversation.last)
-            return self._answer(conversation, request, language)
+            if asked.directions:
+                basis = conversation.last or ([request.film] if request.film is not None else [])
+                request = self._direct(request, asked.directions, basis, seed)
+            # films already shown may stay when they fit a direction ("more famous ones" after the most famous);
+            # a surprise and a newly liked film bring only new films
+            return self._answer(conversation, request, language, fresh=bool(asked.liked) or "surprise" in asked.directions)
+        if asked.film is None and asked.liked:  # "I also loved X" opening a conversation
+            asked.film, asked.liked = asked.liked[0], asked.liked[1:]
+        asked.action = "new"
         if asked.relative and asked.film is not None:  # "like Alien but more recent"
             asked = self._relative(asked, asked.relative, [])
         asked.relative = None
+        if asked.directions:  # "like Alien but lighter" (than Alien), "a horror film that is not too scary"
+            asked = self._direct(asked, asked.directions, [asked.film] if asked.film is not None else [], seed)
+            asked.directions = []
         if asked.film is None and (understood.attempted or not asked.has_constraints):
             found = self._search(understood.attempted or message) if understood.attempted or \
                 understood.suggestions else None
@@ -263,17 +353,23 @@ class Dialogue:
         position = len(last) if asked.position == -1 else asked.position or 1
         if not 1 <= position <= len(last):
             return Reply(conversation.id, language, self._t(language, "why_out", n=position), "explain",
-                         constraints=previous.constraints(language, self._label(previous.film)))
+                         constraints=self._chips(conversation, previous, language))
         film = last[position - 1]
         if asked.action == "reject":
-            conversation.rejected.add(film)
+            if "memory" in self.features:
+                conversation.rejected.add(film)
+                while len(conversation.rejected) > MEMORY:
+                    conversation.rejected.discard(next(iter(conversation.rejected)))
             reply = self._answer(conversation, previous, language, more=True)
             reply.text = self._t(language, "rejected", film=self._named(film)) + " " + reply.text
             return reply
         request = previous.refined(asked)
-        request.film, request.vibe = film, False
+        request.film, request.liked, request.vibe = film, [], False
         if asked.relative:
             request = self._relative(request, asked.relative, [])
+        if asked.directions:  # "like the third one but lighter": lighter than that film
+            request = self._direct(request, asked.directions, [film],
+                                   zlib.crc32(f"{conversation.id}:{conversation.turns}".encode()))
         return self._answer(conversation, request, language, fresh=True)
 
     def _search(self, query: str) -> int | None:
@@ -306,7 +402,7 @@ class Dialogue:
             position = len(last)
         if not 1 <= position <= len(last):
             return Reply(conversation.id, language, self._t(language, "why_out", n=position), "explain",
-                         constraints=conversation.request.constraints(language, self._label(conversation.request.film)))
+                         constraints=self._chips(conversation, conversation.request, language))
         film = last[position - 1]
         request = conversation.request
         parts = constraint_facts(self.facts, film, request, language)
@@ -316,7 +412,7 @@ class Dialogue:
             "; ".join(dict.fromkeys(parts)) + "."
         why = why[:1].upper() + why[1:]
         return Reply(conversation.id, language, self._t(language, "why", film=self._named(film), reason=why), "explain",
-                     film=request.film, constraints=request.constraints(language, self._label(request.film)),
+                     film=request.film, constraints=self._chips(conversation, request, language),
                      films=[(film, why)])
 
     def _answer(self, conversation: Conversation, request: Request, language: Language, more: bool = False,
@@ -324,12 +420,12 @@ class Dialogue:
         """``more``: continue the last request; ``fresh``: a new answer without the films already shown."""
         exclude = (set(conversation.shown) if more or fresh else set()) | conversation.rejected
         first = None
-        if request.film is not None and not more and not (request.vibe and self.facts.vectors is not None):
+        if request.film is not None and not more and not request.liked and not request.leanings \
+                and not (request.vibe and self.facts.vectors is not None):
             first = self.recommend(request.film)  # the recommender's own answer leads (cached, possibly the LLM's)
-        ranked = self.facts.rank(request, self.n, exclude=exclude, first=first)
-        label = self._label(request.film)
-        chips = request.constraints(language, label)
-        desc = " · ".join(c.label for c in chips if c.slot != "film")
+        ranked = self.facts.rank(request, self.n, exclude=exclude, first=first, avoid=conversation.rejected)
+        chips = self._chips(conversation, request, language)
+        desc = " · ".join(c.label for c in chips if c.slot not in ("film", "liked", "rejected"))
         films = [(film, reason(self.facts, film, request, language)) for film in ranked.ids]
         n = len(films)
         if more:
@@ -342,15 +438,17 @@ class Dialogue:
             if not n:
                 text, status = self._t(language, "empty", film=self._named(request.film)), "ok"
             else:
-                text = self._t(language, "fuzzy" if match == "fuzzy" else "film", film=self._named(request.film), n=n)
+                text = self._t(language, "fuzzy" if match == "fuzzy" and not request.liked else "film",
+                               film=self._liked_names(request, language), n=n)
                 status = "ok"
         elif request.film is not None:
-            text, status = self._t(language, "film_constraints", n=n, film=self._named(request.film), desc=desc), "ok"
+            text, status = self._t(language, "film_constraints", n=n, film=self._liked_names(request, language),
+                                   desc=desc), "ok"
         else:
             text, status = self._t(language, "constraints", n=n, desc=desc), "ok"
         if ranked.relax is not None and status in ("fewer", "more_none"):
             chip = next((c.label for c in chips if c.key == ranked.relax[0]), ranked.relax[0])
-            hard = [c for c in chips if c.slot not in ("film", "mood")]
+            hard = [c for c in chips if c.slot not in ("film", "mood", "liked", "rejected", "surprise")]
             if len(hard) == 1:
                 text += self._t(language, "drop", chip=chip)
             elif ranked.relax[1] > n:

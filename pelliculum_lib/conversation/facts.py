@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.recommending.combination import combine
+from pelliculum_lib.recommending.series import limit_series
+from pelliculum_lib.conversation.critiques import DIRECTIONS, GENRE_WEIGHTS, MIN_VOTES
 from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild, quality_prior, standard
 from pelliculum_lib.recommending.retrieval import Retriever
 from pelliculum_lib.conversation.lexicon import FEELINGS, MOOD_GENRES, MOOD_QUERIES
@@ -34,6 +37,8 @@ TEXTLESS_PENALTY = 4.0
 #: Pseudo-relevance feedback of a description: its nearest described films pull the query towards them.
 FEEDBACK_FILMS = 0
 FEEDBACK_WEIGHT = 1.0
+#: How strongly a directional critique reorders the films past its threshold (per standard deviation).
+LEAN_WEIGHT = 0.5
 
 
 def _split(value) -> list[str]:
@@ -77,6 +82,7 @@ class FilmFacts:
         same = len(retriever.ids) == len(self.ids) and bool(np.array_equal(retriever.ids, self.ids))
         self.row = retriever.row if same else {int(f): i for i, f in enumerate(self.ids)}  # id -> row
         self.labels = movies["label"].astype(str).tolist()
+        self.titles = movies["title"].astype(str).tolist()
         self.year = movies["year"].astype("float64").to_numpy()
         self.rating = movies["vote_average"].to_numpy(dtype=np.float64)
         self.votes = np.nan_to_num(movies["vote_count"].to_numpy(dtype=np.float64))
@@ -94,6 +100,48 @@ class FilmFacts:
         n = len(self.ids)
         frequency = retriever.graph.frequency if len(retriever.graph.frequency) == n else np.zeros(n)
         self.quality = quality_prior(self.votes, self.rating, frequency)
+        self._measures: dict[str, np.ndarray] = {}
+        self._avoided: dict[int, frozenset[int]] = {}
+
+    # -- what directional critiques move ------------------------------------------------------
+    def measure(self, name: str) -> np.ndarray:
+        """A film property a critique moves: ``tone``, ``fun``, ``scare``, ``serious`` (mean genre weight, see
+        :data:`~pelliculum_lib.conversation.critiques.GENRE_WEIGHTS`), ``rating``, ``popularity`` (votes),
+        ``runtime`` or ``year``; NaN where unknown."""
+        if name in ("rating", "popularity", "runtime", "year"):
+            return {"rating": np.where(self.votes > 0, self.rating, np.nan), "popularity": self.votes,
+                    "runtime": self.runtime, "year": self.year}[name]
+        if name not in self._measures:
+            total, count = np.zeros(len(self.ids)), np.zeros(len(self.ids))
+            for genre, mask in self.genre_mask.items():
+                count += mask
+                total += GENRE_WEIGHTS[name].get(genre, 0.0) * mask
+            self._measures[name] = np.divide(total, count, out=np.zeros(len(self.ids)), where=count > 0)
+        return self._measures[name]
+
+    def value(self, name: str, film: int) -> float:
+        """:meth:`measure` of one film (NaN for a film the catalogue does not have)."""
+        row = self.row.get(int(film))
+        return float("nan") if row is None else float(self.measure(name)[row])
+
+    def series_title(self, film: int) -> str:
+        row = self.row.get(int(film))
+        return self.titles[row] if row is not None else ""
+
+    def leads(self, film: int) -> tuple[str, ...]:
+        row = self.row.get(int(film))
+        return self.cast[row][:3] if row is not None else ()
+
+    def avoided(self, rejected: set[int], k: int = 10) -> set[int]:
+        """The close neighbours of rejected films (their first ``k`` candidates): ranked after the others."""
+        near: set[int] = set()
+        for film in rejected:
+            if film not in self._avoided:
+                if len(self._avoided) > 4_096:
+                    self._avoided.clear()
+                self._avoided[film] = frozenset(f for f, _ in self.retriever.candidates(film, k))
+            near |= self._avoided[film]
+        return near
 
     @staticmethod
     def _membership(column: pd.Series, rows: bool = False) -> dict:
@@ -150,8 +198,21 @@ class FilmFacts:
         if request.max_runtime is not None:
             with np.errstate(invalid="ignore"):
                 masks["max_runtime:"] = self.runtime <= request.max_runtime
+        if request.min_runtime is not None:
+            with np.errstate(invalid="ignore"):
+                masks["min_runtime:"] = self.runtime >= request.min_runtime
         if request.original_language is not None:
             masks["original_language:"] = self.language == request.original_language
+        for name, threshold in request.leanings.items():
+            direction = DIRECTIONS[name]
+            if direction.measure == "surprise":
+                continue
+            values = self.measure(direction.measure)
+            with np.errstate(invalid="ignore"):
+                mask = values > threshold if direction.sign > 0 else values < threshold
+            if direction.measure in ("rating", "popularity"):
+                mask &= self.votes >= MIN_VOTES  # a hidden gem has been seen by some; a rating needs votes
+            masks[f"leaning:{name}"] = mask
         return masks
 
     def mask(self, request: Request) -> np.ndarray:
@@ -159,8 +220,9 @@ class FilmFacts:
         result = np.ones(len(self.ids), dtype=bool)
         for mask in self._masks(request).values():
             result &= mask
-        if request.film is not None and (row := self.row.get(request.film)) is not None:
-            result[row] = False
+        for film in [request.film, *request.liked]:
+            if film is not None and (row := self.row.get(film)) is not None:
+                result[row] = False
         return result
 
     def satisfies(self, film_id: int, request: Request) -> bool:
@@ -271,27 +333,57 @@ class FilmFacts:
                 return self.quality
             # films that match the mood well enough come first, best known and rated first among them
             return np.where(mood >= MOOD_MATCH, 1.0 + self.quality + 0.25 * mood, 0.25 * mood)
-        score = 0.6 * self.retriever.content_scores(request.film) + 0.2 * self.quality + mood
-        for rank, (film, _) in enumerate(self.retriever.candidates(request.film, k=400)):
+        liked = [f for f in [request.film, *request.liked] if f in self.row]
+        content = np.mean([self.retriever.content_scores(f) for f in liked], axis=0)
+        score = 0.6 * content + 0.2 * self.quality + mood
+        order = combine(self.retriever, liked, k=400, vectors=self.vectors) if len(liked) > 1 else \
+            [f for f, _ in self.retriever.candidates(request.film, k=400)]
+        for rank, film in enumerate(order):
             row = self.row[film]
             score[row] = 10.0 - rank / 100.0 + 2.0 * mood[row]  # the retriever's order first, moods reorder it
-        score[query] = -np.inf
+        score[[self.row[f] for f in liked]] = -np.inf
         return score
 
+    def _lean(self, request: Request, allowed: np.ndarray) -> np.ndarray:
+        """Past its threshold, a direction also orders: "funnier" puts the comedies of the allowed films first
+        (``LEAN_WEIGHT`` times the standardised measure, per direction)."""
+        bonus = np.zeros(len(self.ids))
+        for name in request.leanings:
+            direction = DIRECTIONS[name]
+            if direction.measure in ("surprise", "popularity"):
+                continue
+            bonus += LEAN_WEIGHT * direction.sign * np.nan_to_num(standard(self.measure(direction.measure), allowed))
+        return bonus
+
+    def _surprise(self, request: Request, allowed: np.ndarray) -> np.ndarray:
+        """"Surprise me": well-rated films with a text, less known first, drawn at random (the leaning's value
+        seeds the draw: one conversation, one surprise)."""
+        good = allowed & self.has_text & (self.rating >= 6.5) & (self.votes >= MIN_VOTES)
+        among = good if good.sum() >= 8 else allowed
+        rng = np.random.default_rng(int(request.leanings["surprise"]))
+        score = standard(self.quality, among) - 0.5 * standard(np.log1p(self.votes), among) + \
+            rng.gumbel(size=len(self.ids))
+        return np.where(among, score, -np.inf)
+
     def rank(self, request: Request, n: int, exclude: set[int] = frozenset(),
-             first: list[int] | None = None) -> Ranked:
-        """The ``n`` best films satisfying every hard constraint, ``first`` (already ranked ids) first."""
+             first: list[int] | None = None, avoid: set[int] = frozenset()) -> Ranked:
+        """The ``n`` best films satisfying every hard constraint, ``first`` (already ranked ids) first; the close
+        neighbours of ``avoid`` (rejected films) after the others; at most two films of one series."""
         allowed = self.mask(request)
         matching = int(allowed.sum())
+        pool = 3 * n  # room for the series limit and the rejected films' neighbours
         chosen: list[int] = []
         for film in first or []:
             row = self.row.get(film)
             if row is not None and allowed[row] and film not in exclude and film not in chosen:
                 chosen.append(film)
-        if len(chosen) < n:
+        if len(chosen) < pool:
             score = np.where(allowed, self.scores(request, allowed), -np.inf)
+            if "surprise" in request.leanings:
+                score = self._surprise(request, allowed)
+            score = score + self._lean(request, allowed)
             candidates = np.flatnonzero(np.isfinite(score))
-            need = n + len(exclude) + len(chosen)
+            need = pool + len(exclude) + len(chosen)
             if len(candidates) > 4 * need:  # only the best few need sorting (750k films otherwise)
                 candidates = candidates[np.argpartition(-score[candidates], need)[:need]]
             order = candidates[np.lexsort((candidates, -score[candidates]))]
@@ -299,13 +391,17 @@ class FilmFacts:
                 film = int(self.ids[row])
                 if film not in exclude and film not in chosen:
                     chosen.append(film)
-                    if len(chosen) >= n:
+                    if len(chosen) >= pool:
                         break
+        if avoid:
+            near = self.avoided(set(avoid))
+            chosen = [f for f in chosen if f not in near] + [f for f in chosen if f in near]
+        chosen = limit_series(chosen, self.series_title, self.leads, n, request.film)
         relax = self.relaxation(request, n) if len(chosen) < n else None
-        return Ranked(chosen[:n], matching, relax)
+        return Ranked(chosen, matching, relax)
 
     #: Constraints a user gives up most easily first: a rating or a runtime before the actor they asked for.
-    RELAX_ORDER = ("min_rating", "max_runtime", "years", "original_language", "without_genres", "genres",
+    RELAX_ORDER = ("leaning", "min_rating", "max_runtime", "min_runtime", "years", "original_language", "without_genres", "genres",
                    "without_people", "people")
 
     def relaxation(self, request: Request, enough: int = 8) -> tuple[str, int] | None:

@@ -23,6 +23,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver
+from pelliculum_lib.conversation.critiques import CUES as DIRECTION_CUES
 from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS,
                                                  GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOOD_NAMES, MOODS,
                                                  NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
@@ -82,6 +83,16 @@ _PIVOT = re.compile(
 _REJECT = re.compile(
     r"\b(?:not|no|already (?:seen|watched)|seen|i'?ve seen|pas|deja vu|j'ai deja vu|vu)\s+(?:the\s+|le\s+|la\s+)?(" + _ORD +
     r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|[?.!,;]|$))")
+#: Between liked films: "Amélie and Midnight in Paris", "Alien, Aliens et The Thing", "Heat; Ronin".
+_SEPARATOR = re.compile(r"\s*(?:[,;&/+]|\band\b|\bet\b|\bor\b|\bou\b|\bas well as\b|\bainsi que\b|\bthen\b|\bpuis\b)\s*")
+_PART_HEAD = re.compile(r"\s*(?:(?:and|et|also|aussi|then|puis)\s+)*(?:(?:i\s+)?(?:also\s+)?(?:really\s+)?(?:loved|liked|"
+                        r"enjoyed|adored)\s+|j'?ai\s+(?:aussi\s+|egalement\s+|bien\s+|beaucoup\s+)?(?:adore|aime|kiffe)\s+|"
+                        r"(?:something |films? |movies? )?like\s+|comme\s+)?")
+_PART_TAIL = re.compile(r"\s*(?:\b(?:too|as well|also|aussi|a lot|so much|beaucoup|enormement|both|tous les deux|"
+                        r"toutes les deux)\b|[.!?]).*$")
+#: "I also loved X", "j'ai aussi adoré X", "and X too": a liked film added to the conversation's.
+_ALSO_BEFORE = re.compile(r"\b(?:also|aussi|egalement)\b[^,.;!?]{0,25}$")
+_ALSO_AFTER = re.compile(r"^[^,.;!?]{0,12}\b(?:too|as well|aussi|egalement)\b")
 _MARKUP = re.compile(r"<[^<>]{0,300}>|&[a-z]+;|\b(?:on\w+|javascript|src|href)\s*=\s*\S*", re.IGNORECASE)
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
@@ -191,7 +202,7 @@ class Parser:
             groups.append((0, [(match.start(group), match.end(group))]))
         folded = fold(message)
         for cue in _CUES.finditer(folded):
-            words = [m for m in _WORD.finditer(message, cue.end())][:9]
+            words = [m for m in _WORD.finditer(message, cue.end())][:14]  # "The Lord of the Rings: The Fellowship of the Ring"
             spans = []
             for n in range(len(words), 0, -1):
                 start, end = words[0].start(), words[n - 1].end()
@@ -253,6 +264,12 @@ class Parser:
             add(m, "relative", "newer")
         for m in re.finditer(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b", folded):
             add(m, "relative", "shorter")
+        for m in re.finditer(r"\b(?:longer(?! than)|plus longs?|plus longues?|moins courts?|moins courtes?)\b", folded):
+            add(m, "relative", "longer")
+        # directional critiques: "lighter", "moins flippant", "une pépite méconnue", "surprise me"
+        for name, cue in DIRECTION_CUES:
+            for m in cue.finditer(folded):
+                add(m, "direction", name)
         # years
         for m in re.finditer(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b", folded):
             add(m, "years", (int(m[1]), int(m[2])))
@@ -423,8 +440,10 @@ class Parser:
                     key = (-priority, end - start)
                     if film is None or key > film[0]:
                         film = (key, found, (start, end))
+        # 1b. more liked films after it ("I loved Amélie and Midnight in Paris")
+        linked = self._linked(message, folded, film[2], critiqued) if film else []
         # 2. constraints around it
-        blocked = ([film[2]] if film else []) + critiqued
+        blocked = ([film[2]] if film else []) + critiqued + [span for _, span in linked]
         spans = self._constraints(message, folded, blocked)
         covered = [(s[0], s[1]) for s in spans] + critiqued
         # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
@@ -453,6 +472,9 @@ class Parser:
             if best is not None:
                 film = ((0, 0), best[1], best[2])
                 attempted, suggestions, attempted_span = "", [], None
+        if film is not None and not linked:  # a film found in what was left ("Heat, Ronin and Collateral")
+            linked = self._linked(message, folded, film[2], critiqued)
+            spans = [s for s in spans if not any(_overlaps((s[0], s[1]), span) for _, span in linked)]
         request = Request()
         film_span = ""
         resolution = None
@@ -461,8 +483,20 @@ class Parser:
             request.film = resolution.film_id
             film_span = message[film[2][0]:film[2][1]]
             spans = [s for s in spans if not _overlaps((s[0], s[1]), film[2])]
+        if film is not None and linked:  # the film named first is the reference ("Heat, Ronin and Collateral")
+            named = sorted([(film[2], film[1])] + [(span, r) for r, span in linked], key=lambda x: x[0][0])
+            if named[0][0] != film[2]:
+                film = (film[0], named[0][1], named[0][0])
+                resolution, request.film = film[1], film[1].film_id
+                film_span = message[film[2][0]:film[2][1]]
+            linked = [(r, span) for span, r in named[1:]]
+        request.liked = [r.film_id for r, _ in linked if r.film_id != request.film]
+        request.liked = list(dict.fromkeys(request.liked))
         for start, end, slot, value in spans:
-            if slot in ("genres", "without_genres"):
+            if slot == "direction":
+                if value not in request.directions:
+                    request.directions.append(value)
+            elif slot in ("genres", "without_genres"):
                 target = getattr(request, slot)
                 target += [g for g in value if g not in target]
             elif slot in ("people", "without_people", "mood"):
@@ -479,8 +513,12 @@ class Parser:
         if film is not None and _VIBE.search(folded):
             request.vibe = True
         request.description = self._description(message, folded, spans, film[2] if film else attempted_span,
-                                                critiqued)
+                                                critiqued + [span for _, span in linked])
         self._action(request, message, folded, spans, film is not None)
+        if film is not None and request.action == "new" and (_ALSO_BEFORE.search(folded[:film[2][0]])
+                                                              or _ALSO_AFTER.search(folded[film[2][1]:])):
+            request.action = "refine"  # "j'ai aussi adoré X": one more liked film for the conversation
+            request.liked, request.film = [request.film] + request.liked, None
         if critique is not None:  # "more like the second one" / "pas le troisième"
             request.action = "pivot" if critique.re is _PIVOT else "reject"
             request.position = _position(next(g for g in critique.groups() if g))
@@ -488,6 +526,39 @@ class Parser:
             rest = message[:film[2][0]] + " " + message[film[2][1]:]
             language = language_signal(rest) or language
         return Understood(request, language, film_span, resolution, attempted, suggestions[:5], spans)
+
+    def _linked(self, message: str, folded: str, first: tuple[int, int],
+                taken: list[tuple[int, int]]) -> list[tuple[Resolution, tuple[int, int]]]:
+        """Other liked films of the message: the parts between "and", "et", commas, each an exact title once its
+        cue ("I loved", "j'ai aussi adoré") and its tail ("too", "as well") are cut. A lowercase part must be short
+        and no genre or mood word ("i loved alien and heat" is two films; "alien and comedies" is one)."""
+        found: list[tuple[Resolution, tuple[int, int]]] = []
+        bounds = [0] + [x for m in _SEPARATOR.finditer(folded) for x in (m.start(), m.end())] + [len(message)]
+        for start, stop in zip(bounds[::2], bounds[1::2]):
+            head = _PART_HEAD.match(folded, start)
+            start = head.end() if head else start
+            tail = _PART_TAIL.search(folded, start, stop)
+            stop = tail.start() if tail else stop
+            text = message[start:stop].strip(" \"'«»“”")
+            if not text or _overlaps((start, stop), first) or any(_overlaps((start, stop), t) for t in taken):
+                continue
+            words = _WORD.findall(text)
+            if not words or len(words) > 8 or (text == text.lower() and (
+                    len(words) > 5 or fold(text) in GENRE_VOCABULARY or fold(text) in MOOD_NAMES
+                    or fold(text) in THEME_WORDS or all(fold(w) in FILLER for w in words))):
+                continue
+            if re.fullmatch(r"(?:19|20)\d\d", text):
+                continue
+            offset = message.find(text, start)
+            pieces = list(_WORD.finditer(text))
+            # a capitalised part may run on into constraints ("Predator des années 80"): its longest titled start
+            ends = [len(text)] + ([w.end() for w in pieces[:-1]][::-1] if text[:1].isupper() else [])
+            for end in ends:
+                resolution = self.resolver.resolve_exact(text[:end])
+                if resolution is not None and resolution.found:
+                    found.append((resolution, (offset, offset + end)))
+                    break
+        return found[:4]
 
     def _describes(self, content: list[re.Match], title: list[re.Match]) -> bool:
         """True when words outside a lowercase title carry meaning of their own ("a heist movie where everything
@@ -616,10 +687,10 @@ class Parser:
             return
         if has_film:
             return
-        constraint = request.has_constraints or request.relative is not None
+        constraint = request.has_constraints or request.relative is not None or bool(request.directions)
         if not constraint:
             return
-        if request.relative is not None or _REFINE_ANY.search(folded) or \
+        if request.relative is not None or request.directions or _REFINE_ANY.search(folded) or \
                 (_REFINE_START.search(folded) and not _FRESH.search(folded)):
             request.action = "refine"
             request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"

@@ -36,6 +36,7 @@ def parsed_slots(parser: Parser, message: str, labels: dict[int, str]) -> dict:
     request = parser.parse(message).request
     values = {slot: getattr(request, slot) for slot in SLOTS}
     values["film"] = labels.get(values["film"]) if values["film"] is not None else None
+    values["liked"] = [labels.get(f) for f in values["liked"]]
     return values
 
 

@@ -3,15 +3,20 @@
 Each user has a *target* film it wants and never names. It knows only catalogue facts of the target
 (through :class:`~pelliculum_lib.conversation.facts.FilmFacts`): a genre, its decade, an actor among the
 first five credited, a theme word from its own TMDb keywords, and a well-known film it "liked" that shares
-the most cast, genres and keywords with the target. In the manner of iEvaLM (Wang et al., 2023) and
+the most cast, genres and keywords with the target, and a second one it tells in a later turn ("I also loved
+..."). In the manner of iEvaLM (Wang et al., 2023) and
 InteRecAgent's simulator (Huang et al., 2023), but with rules instead of an LLM:
 
 1. turn 1 opens with at most two facts (the liked film first when there is one);
 2. after each answer, success when the target is among the films shown; otherwise a critique toward the
    target, by rules in this order: a shown film close to the target ("more like the second one"), years
-   ("older" / "newer", median of the films shown vs the target's year ± 5), runtime ("shorter", median > the
-   target's + 20 min), an actor in several shown films but not in the target ("not with ..."); else the
-   next (at most two) facts, or "more" once they are spent. The same critique is never said twice in a row;
+   ("older" / "newer", median of the films shown vs the target's year ± 5), runtime ("shorter" / "longer",
+   median vs the target's ± 20 min), tone ("lighter" / "darker", the genre tone of
+   :mod:`~pelliculum_lib.conversation.critiques`, median vs the target's ± 0.5), fame ("less known" /
+   "better known", median votes vs the target's, a factor 4), an actor in several shown films but not in the
+   target ("not with ..."), one of the first three films shown sharing nothing with it ("not the first one");
+   with the critique, the next fact (or, without a critique, the next two facts), or
+   "more" once they are spent. The same critique is never said twice in a row;
 3. at most ``turns`` (5) turns, all in one conversation (``conversation_id`` carried).
 
 It measures success@k (the target shown within k turns), the turns needed (a failure counts as ``turns``),
@@ -51,7 +56,9 @@ WELL_KNOWN = 200  # a "liked" film has more votes than this
 YEAR_SLACK = 5  # "older" when the films shown are this many years newer (median) than the target
 RUNTIME_SLACK = 20  # "shorter" when the films shown are this many minutes longer (median)
 SEVERAL = 3  # "not with X" when X plays in this many films shown (and not in the target)
-CLOSE_GENRES = 2  # a shown film sharing this many genres (or cast, or a keyword) is "close"
+CLOSE_GENRES = 3  # a shown film sharing this many genres (or cast, or a keyword and a genre) is "close"
+TONE_SLACK = 0.5  # "lighter" when the films shown are this much darker (median genre tone) than the target
+FAME_FACTOR = 4.0  # "less known" when the films shown have this many times the target's votes (median)
 
 #: Keywords that say nothing of a film's subject (never themes, never make two films close).
 GENERIC_KEYWORDS = frozenset({
@@ -84,7 +91,8 @@ class Said:
     """One user turn: the message, what kind of turn it was, and the facts it revealed."""
 
     text: str
-    kind: str  # facts | close | older | newer | shorter | without | more
+    kind: str  # facts | close | older | newer | shorter | longer | lighter | darker | less_known | more_known |
+    #            without | reject | more
     revealed: tuple[Fact, ...] = ()
     about: str = ""  # what a critique points at: the ordinal or the actor
 
@@ -139,22 +147,33 @@ def shared(facts: FilmFacts, a: int, b: int) -> tuple[int, int, int]:
 def close(facts: FilmFacts, a: int, b: int) -> bool:
     """Rows ``a`` and ``b`` share cast, :data:`CLOSE_GENRES` genres or a specific keyword."""
     cast, genres, keywords = shared(facts, a, b)
-    return cast > 0 or genres >= CLOSE_GENRES or keywords > 0
+    return cast > 0 or genres >= CLOSE_GENRES or (keywords > 0 and genres > 0)
 
 
-def liked_film(facts: FilmFacts, target: int) -> int | None:
-    """The well-known film sharing the most cast, genres and keywords with ``target`` (never the target,
-    never a film whose title names it); ``None`` when none shares anything."""
+def liked_films(facts: FilmFacts, target: int, k: int = 2) -> list[int]:
+    """The ``k`` well-known films sharing the most cast, genres and keywords with ``target`` (never the target,
+    never a film whose title names it, never two of one title), best first; none when none shares anything."""
     row = facts.row[target]
     title = _title(facts.labels[row])
     genres, cast, keywords = facts.genres[row], set(facts.cast[row]), _specific(facts.keywords[row])
-    best, best_key = None, (0, 0.0)
-    for other, g, c, k in _well_known(facts):
-        score = len(genres & g) + len(cast & c) + len(keywords & k)
-        key = (score, float(facts.votes[other]))
-        if score and key > best_key and other != row and not names(facts.labels[other], title):
-            best, best_key = other, key
-    return None if best is None else int(facts.ids[best])
+    scored = []
+    for other, g, c, k_ in _well_known(facts):
+        score = len(genres & g) + len(cast & c) + len(keywords & k_)
+        if score and other != row and not names(facts.labels[other], title):
+            scored.append(((score, float(facts.votes[other])), other))
+    chosen: list[int] = []
+    for _, other in sorted(scored, reverse=True):
+        if all(_title(facts.labels[other]) != _title(facts.labels[c]) for c in chosen):
+            chosen.append(other)
+        if len(chosen) == k:
+            break
+    return [int(facts.ids[r]) for r in chosen]
+
+
+def liked_film(facts: FilmFacts, target: int) -> int | None:
+    """The well-known film closest to ``target`` (see :func:`liked_films`), or ``None``."""
+    films = liked_films(facts, target, 1)
+    return films[0] if films else None
 
 
 def target_facts(facts: FilmFacts, target: int, rng: random.Random) -> list[Fact]:
@@ -173,8 +192,9 @@ def target_facts(facts: FilmFacts, target: int, rng: random.Random) -> list[Fact
     rest += [Fact("actor", rng.choice(actors))] if actors else []
     rest += [Fact("theme", rng.choice(themes))] if themes else []
     rng.shuffle(rest)
-    liked = liked_film(facts, target)
-    return ([Fact("film", facts.labels[facts.row[liked]], liked)] if liked is not None else []) + rest
+    liked = [Fact("film", facts.labels[facts.row[f]], f) for f in liked_films(facts, target, 2)]
+    # the closest film opens; the second is told after two more facts ("I also loved ...")
+    return liked[:1] + rest[:1] + liked[1:] + rest[1:]
 
 
 # --------------------------------------------------------------------------- phrasing
@@ -186,7 +206,13 @@ CRITIQUES: dict[str, dict[str, tuple[str, ...]]] = {
         "older": ("Older, please.", "Something older?", "Anything older?"),
         "newer": ("Newer, please.", "Something more recent?", "Anything newer?"),
         "shorter": ("Shorter, please.", "Something shorter?", "Anything shorter?"),
+        "longer": ("Longer ones, please.", "Something longer?", "Anything longer?"),
+        "lighter": ("Something lighter.", "Lighter, please.", "Less dark, please."),
+        "darker": ("Something darker.", "Darker, please.", "Anything darker?"),
+        "less_known": ("Less known ones, please.", "Something less mainstream?", "Any hidden gems?"),
+        "more_known": ("Better known ones, please.", "Something more popular?", "More famous ones?"),
         "without": ("Not with {actor}.", "But not with {actor}.", "Without {actor}, please."),
+        "reject": ("Not the {ord} one.", "I've already seen the {ord} one.", "Not the {ord} one, please."),
         "more": ("Show me more.", "Any others?", "More, please."),
     },
     "fr": {
@@ -195,7 +221,13 @@ CRITIQUES: dict[str, dict[str, tuple[str, ...]]] = {
         "older": ("Plus ancien, svp.", "Quelque chose de plus ancien ?", "Des films plus anciens ?"),
         "newer": ("Plus récent, svp.", "Quelque chose de plus récent ?", "Des films plus récents ?"),
         "shorter": ("Plus court, svp.", "Quelque chose de plus court ?", "Des films plus courts ?"),
+        "longer": ("Plus long, svp.", "Quelque chose de plus long ?", "Des films plus longs ?"),
+        "lighter": ("Quelque chose de plus léger.", "Plus léger, svp.", "Moins sombre, svp."),
+        "darker": ("Quelque chose de plus sombre.", "Plus sombre, svp.", "Des films plus noirs ?"),
+        "less_known": ("Des films moins connus, svp.", "Une pépite méconnue ?", "Quelque chose de moins connu ?"),
+        "more_known": ("Des films plus connus, svp.", "Quelque chose de plus populaire ?", "Plus connus, svp."),
         "without": ("Pas avec {actor}.", "Mais pas avec {actor}.", "Sans {actor}, svp."),
+        "reject": ("Pas le {ord}.", "Déjà vu le {ord}.", "Pas le {ord}, svp."),
         "more": ("D'autres ?", "Encore, svp.", "Tu en as d'autres ?"),
     },
 }
@@ -204,10 +236,12 @@ CRITIQUES: dict[str, dict[str, tuple[str, ...]]] = {
 #: {mods}: "with Al Pacino from the 1990s" / "avec Al Pacino des années 90"; {frag}: subject or mods alone.
 OPENINGS = {
     "en": {"film": ("I loved {film}.", "I really enjoyed {film}.", "{film} was great."),
+           "also": ("I also loved {film}.", "I also really liked {film}.", "And I loved {film} too."),
            "film_more": ("I loved {film}. {Ask}", "{film} was great. {Ask}", "I really enjoyed {film}. {Ask}"),
            "ask": ("{Subject} {mods}?", "I'm looking for {subject} {mods}.", "Can you suggest {subject} {mods}?"),
            "follow": ("And {frag}?", "Also {frag}.", "Maybe {frag}?")},
     "fr": {"film": ("J'ai adoré {film}.", "J'ai beaucoup aimé {film}.", "J'ai vraiment aimé {film}."),
+           "also": ("J'ai aussi adoré {film}.", "J'ai aussi beaucoup aimé {film}.", "Et j'ai aussi aimé {film}."),
            "film_more": ("J'ai adoré {film}, {ask}", "J'ai beaucoup aimé {film}. {Ask}", "J'ai adoré {film}. {Ask}"),
            "ask": ("{Subject} {mods} ?", "Je cherche {subject} {mods}.", "Tu aurais {subject} {mods} ?"),
            "follow": ("Et {frag} ?", "Et aussi {frag}.", "Et puis {frag} ?")},
@@ -267,6 +301,10 @@ def phrase(said: Sequence[Fact], language: Language, rng: random.Random, opening
     film = next((f for f in said if f.kind == "film"), None)
     subject, mods = _parts(said, language, rng)
     ask = _fill(rng.choice(frames["ask"]), language, subject=subject, mods=mods)
+    if film is not None and not opening:  # a second liked film, later: "I also loved ..."
+        rest = [f for f in said if f is not film]
+        also = _fill(rng.choice(frames["also"]), language, film=str(film.value))
+        return also if not rest else also + " " + phrase(rest, language, rng, False)
     if film is not None:
         frame = rng.choice(frames["film_more"] if len(said) > 1 else frames["film"])
         return _fill(frame, language, film=str(film.value), ask=ask[:1].lower() + ask[1:])
@@ -328,17 +366,20 @@ class Session:
         if self.user.target in shown:
             return None
         rows = [self.facts.row[f] for f in shown if f in self.facts.row]
-        for critique in (self._close, self._years, self._runtime, self._without):
+        for critique in (self._close, self._years, self._runtime, self._tone, self._fame, self._without, self._far):
             said = critique(rows)
             if said is not None and said.key != self.last:
                 self.last = said.key
-                return said
+                fact = self._reveal(opening=False, most=1) if self.told < len(self.user.facts) else None
+                if fact is None:
+                    return said
+                return Said(f"{said.text} {fact.text}", said.kind, fact.revealed, said.about)
         self.last = None
         return self._reveal(opening=False)
 
     # -- turns --------------------------------------------------------------------------------
-    def _reveal(self, opening: bool) -> Said:
-        facts = self.user.facts[self.told:self.told + MAX_FACTS_PER_TURN]
+    def _reveal(self, opening: bool, most: int = MAX_FACTS_PER_TURN) -> Said:
+        facts = self.user.facts[self.told:self.told + most]
         if not facts:
             return self._critique("more")
         text = phrase(facts, self.user.language, self.rng, opening)
@@ -373,9 +414,29 @@ class Session:
     def _runtime(self, rows: list[int]) -> Said | None:
         runtime = self.facts.runtime[self.row]
         runtimes = [m for r in rows if (m := self.facts.runtime[r]) == m]
-        if runtime != runtime or not runtimes or statistics.median(runtimes) <= runtime + RUNTIME_SLACK:
+        if runtime != runtime or not runtimes:
             return None
-        return self._critique("shorter")
+        median = statistics.median(runtimes)
+        return self._critique("shorter") if median > runtime + RUNTIME_SLACK else \
+            self._critique("longer") if median < runtime - RUNTIME_SLACK else None
+
+    def _tone(self, rows: list[int]) -> Said | None:
+        tone = self.facts.measure("tone")
+        if not rows:
+            return None
+        median = statistics.median(float(tone[r]) for r in rows)
+        target = float(tone[self.row])
+        return self._critique("lighter") if target > median + TONE_SLACK else \
+            self._critique("darker") if target < median - TONE_SLACK else None
+
+    def _fame(self, rows: list[int]) -> Said | None:
+        votes = [float(self.facts.votes[r]) for r in rows if self.facts.votes[r] > 0]
+        target = float(self.facts.votes[self.row])
+        if not votes or target <= 0:
+            return None
+        median = statistics.median(votes)
+        return self._critique("less_known") if median > FAME_FACTOR * target else \
+            self._critique("more_known") if median * FAME_FACTOR < target else None
 
     def _without(self, rows: list[int]) -> Said | None:
         counts: dict[str, int] = {}
@@ -388,6 +449,15 @@ class Session:
         if not several:
             return None
         return self._critique("without", actor=max(several, key=lambda a: (counts[a], -list(counts).index(a))))
+
+
+    def _far(self, rows: list[int]) -> Said | None:
+        """"Not the first one": the first of the three films shown first that shares nothing with the target."""
+        for i, r in enumerate(rows[:3]):
+            if not any(shared(self.facts, r, self.row)):
+                ordinals = ORDINALS_FR if self.user.language == "fr" else ORDINALS_EN
+                return self._critique("reject", ord=ordinals[i])
+        return None
 
 
 def _said_value(fact: Fact, language: Language) -> str:

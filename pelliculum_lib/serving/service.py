@@ -242,10 +242,11 @@ class RecommendationService:
             return films
 
     # -- chat ---------------------------------------------------------------------------------
-    def chat(self, message: str | None, conversation_id: str | None = None, remove: str | None = None) -> ChatAnswer:
+    def chat(self, message: str | None, conversation_id: str | None = None, remove: str | None = None,
+             more_like: int | None = None, not_for_me: int | None = None) -> ChatAnswer:
         """One conversation turn (see :mod:`pelliculum_lib.conversation`); raises its 404/409/422 errors."""
         started = time.perf_counter()
-        answer = self.dialogue.reply(message, conversation_id, remove)
+        answer = self.dialogue.reply(message, conversation_id, remove, more_like, not_for_me)
         films = self.store.get([f for f, _ in answer.films])
         reasons = dict(answer.films)
         film = self.store.get([answer.film])[0] if answer.film is not None else None
