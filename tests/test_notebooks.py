@@ -26,7 +26,7 @@ def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
               "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
               "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb", "08_conversation.ipynb",
-              "09_meaning.ipynb"}
+              "09_meaning.ipynb", "10_preferences.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -155,3 +155,23 @@ def test_09_meaning(tmp_path, sample_data):
     assert "## Kept-aside themes (never tuned on)" in report and "## Cold start" in report
     assert (tmp_path / "reports" / "figures" / "09_theme_precision.png").is_file()
     assert (tmp_path / "reports" / "figures" / "09_meaning_map.png").is_file()
+
+
+@pytest.mark.slow
+def test_10_preferences(tmp_path, sample_data):
+    scraps = execute("10_preferences.ipynb", tmp_path, dataset=str(sample_data), meaning="off", pairs=8, popular=10,
+                     series_films=10, openings=4, dev_users=6, report_users=6, reports_dir=str(tmp_path / "reports"),
+                     cache_dir=str(tmp_path / "cache"))
+    assert scraps["chosen"] in {"interleave", "rrf", "scores"}  # the meaning methods need vectors
+    assert {"a alone", "b alone", "rrf", "scores"} <= set(scraps["pairs_test"])
+    assert all(0.0 <= v <= 1.0 for v in scraps["pairs_test"].values())
+    assert scraps["series"]["films"] == 10 and scraps["series"]["crowded after"] <= scraps["series"]["crowded before"]
+    assert set(scraps["critique_moved"]) == {"lighter", "darker", "funnier", "less_scary", "more_serious",
+                                             "better_rated", "less_known", "more_known", "shorter", "longer",
+                                             "older", "newer"}
+    assert set(scraps["ablation"]) == {"all", "no critiques", "one liked film", "no rejected memory"}
+    assert all(0.0 <= v <= 1.0 for v in scraps["ablation"].values())
+    for name in ("preferences.md", "simulated_users.md"):
+        assert (tmp_path / "reports" / name).is_file() and (tmp_path / "reports" / name).with_suffix(".json").is_file()
+    assert "## Report seed (never tuned on)" in (tmp_path / "reports" / "simulated_users.md").read_text()
+    assert (tmp_path / "reports" / "figures" / "10_simulated_users.png").is_file()

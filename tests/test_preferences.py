@@ -13,6 +13,7 @@ from pelliculum_lib.config import Settings
 from pelliculum_lib.conversation import NotShown, build_dialogue
 from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.data.titles import TitleResolver
+from pelliculum_lib.evaluation.preferences import CRITIQUE_CHECKS, OPENINGS, critique_moves
 from pelliculum_lib.recommending.series import crowded, limit_series, same_series, series_key
 
 from conftest import FULL_DATA
@@ -85,58 +86,24 @@ def test_a_liked_film_chip_can_be_removed(dialogue):
 
 
 # -- directional critiques --------------------------------------------------------------------------
-OPENINGS = ([f"a {genre} film from the {decade}s" for genre in ("comedy", "drama", "thriller", "horror", "action")
-             for decade in (1980, 1990, 2000, 2010)]
-            + [f"films like {title}" for title in (
-                "Heat", "Alien", "Amelie", "The Hangover", "Se7en", "Toy Story", "Gladiator", "Inception",
-                "The Notebook", "Pulp Fiction", "Jaws", "Shrek", "The Matrix", "Titanic", "Fargo", "Up",
-                "Mean Girls", "Casablanca", "Rocky", "Psycho", "Grease", "Zodiac", "Frozen", "Memento",
-                "The Shining", "Braveheart", "Ghostbusters", "Juno", "Scream", "Goodfellas")])
-CRITIQUES = {  # (English, French, measure, sign)
-    "lighter": ("something lighter", "plus léger", "tone", +1),
-    "darker": ("darker, please", "plus sombre", "tone", -1),
-    "funnier": ("funnier ones", "des films plus drôles", "fun", +1),
-    "less_scary": ("less scary please", "moins flippant", "scare", -1),
-    "more_serious": ("something more serious", "plus sérieux", "serious", +1),
-    "better_rated": ("better rated ones", "mieux notés", "rating", +1),
-    "less_known": ("something less known", "une pépite méconnue", "popularity", -1),
-    "more_known": ("more famous ones", "plus connus", "popularity", +1),
-    "shorter": ("shorter ones", "plus courts", "runtime", -1),
-    "longer": ("something longer", "des films plus longs", "runtime", +1),
-    "older": ("older ones", "plus anciens", "year", -1),
-    "newer": ("newer ones", "plus récents", "year", +1),
-}
-
-
 def test_there_are_fifty_openings():
     assert len(OPENINGS) == 50
 
 
-@pytest.mark.parametrize("name", list(CRITIQUES))
+@pytest.mark.parametrize("name", list(CRITIQUE_CHECKS))
 def test_each_directional_critique_moves_its_measure_the_asked_way(dialogue, name):
-    english, french, measure, sign = CRITIQUES[name]
-    moved, misses = 0, []
-    for i, opening in enumerate(OPENINGS):
-        first = dialogue.reply(opening)
-        critique = english if i % 2 == 0 else french
-        after = dialogue.reply(critique, first.conversation_id)
-        before_values = [v for f in _ids(first) if (v := dialogue.facts.value(measure, f)) == v]
-        after_values = [v for f in _ids(after) if (v := dialogue.facts.value(measure, f)) == v]
-        keys = [c.key for c in after.constraints]
-        if before_values and after_values and \
-                sign * (statistics.median(after_values) - statistics.median(before_values)) > 0:
-            moved += 1
-        else:
-            misses.append((opening, critique, after.status, keys))
-        if name in DIRECTIONS:
-            assert f"leaning:{name}" in keys, (opening, critique, keys)
-    assert moved >= 45, f"{name}: moved on {moved}/50; misses: {misses[:5]}"
+    moves = critique_moves(dialogue, [name])
+    assert len(moves) == 50 and set(moves["language"]) == {"en", "fr"}
+    if name in DIRECTIONS:
+        assert all(f"leaning:{name}" in keys for keys in moves["keys"]), moves["keys"].tolist()[:3]
+    misses = moves[~moves["moved"]][["opening", "said", "status", "keys"]].head(5).to_dict("records")
+    assert moves["moved"].sum() >= 45, f"{name}: moved on {moves['moved'].sum()}/50; misses: {misses}"
 
 
 @pytest.mark.parametrize("name", ["lighter", "less_known", "funnier"])
 def test_a_direction_keeps_the_constraints_and_its_chip_undoes_it(dialogue, name):
     first = dialogue.reply("a horror film from the 80s")
-    after = dialogue.reply(CRITIQUES[name][0], first.conversation_id)
+    after = dialogue.reply(CRITIQUE_CHECKS[name][0], first.conversation_id)
     keys = [c.key for c in after.constraints]
     assert {"genres:Horror", "years:", f"leaning:{name}"} <= set(keys)
     assert all(dialogue.facts.satisfies(f, dialogue.store.open(after.conversation_id).request) for f in _ids(after))

@@ -214,7 +214,7 @@ class Dialogue:
         return ", ".join(names[:-1]) + (" et " if language == "fr" else " and ") + names[-1]
 
     def _relative(self, request: Request, relative: str, last: list[int]) -> Request:
-        """"older" / "plus récent": years before / after the reference film (or the last answer's median);
+        """"older" / "plus récent": years before / after the last answer's median (or the reference film's year);
         "shorter" / "longer": a runtime cap 15 minutes under (a floor 15 minutes over) the last answer's median."""
         if relative in ("shorter", "longer"):
             films = last or ([request.film] if request.film is not None else [])
@@ -232,8 +232,9 @@ class Dialogue:
         def known(films: list[int]) -> list[float]:
             return [y for f in films if f in self.facts.row and (y := self.facts.year[self.facts.row[f]]) == y]
 
-        # the reference film's year; else the last answer's; else its recommendations' (a film of unknown year)
-        years = known([request.film] if request.film is not None else []) or known(last) or \
+        # the last answer's years ("older" than what was just shown); else the reference film's; else its
+        # recommendations' (a film of unknown year)
+        years = known(last) or known([request.film] if request.film is not None else []) or \
             (known(self.recommend(request.film)) if request.film is not None else [])
         if not years:
             return request
@@ -364,7 +365,9 @@ class Dialogue:
             reply.text = self._t(language, "rejected", film=self._named(film)) + " " + reply.text
             return reply
         request = previous.refined(asked)
-        request.film, request.liked, request.vibe = film, [], False
+        # "more like the third one; I also loved John Carter": that film, with the films this message liked
+        named = [f for f in ([asked.film] if asked.film is not None else []) + asked.liked if f != film]
+        request.film, request.liked, request.vibe = film, named if "several" in self.features else [], False
         if asked.relative:
             request = self._relative(request, asked.relative, [])
         if asked.directions:  # "like the third one but lighter": lighter than that film
@@ -424,6 +427,11 @@ class Dialogue:
                 and not (request.vibe and self.facts.vectors is not None):
             first = self.recommend(request.film)  # the recommender's own answer leads (cached, possibly the LLM's)
         ranked = self.facts.rank(request, self.n, exclude=exclude, first=first, avoid=conversation.rejected)
+        if fresh and len(ranked.ids) < self.n:  # too few new films: films already shown may come back
+            again = self.facts.rank(request, self.n, exclude=conversation.rejected, first=first,
+                                    avoid=conversation.rejected)
+            ranked.ids += [f for f in again.ids if f not in ranked.ids][:self.n - len(ranked.ids)]
+            ranked.relax = again.relax
         chips = self._chips(conversation, request, language)
         desc = " · ".join(c.label for c in chips if c.slot not in ("film", "liked", "rejected"))
         films = [(film, reason(self.facts, film, request, language)) for film in ranked.ids]

@@ -344,16 +344,25 @@ class FilmFacts:
         score[[self.row[f] for f in liked]] = -np.inf
         return score
 
-    def _lean(self, request: Request, allowed: np.ndarray) -> np.ndarray:
-        """Past its threshold, a direction also orders: "funnier" puts the comedies of the allowed films first
-        (``LEAN_WEIGHT`` times the standardised measure, per direction)."""
-        bonus = np.zeros(len(self.ids))
+    def _lean(self, request: Request, score: np.ndarray, top: int = 400) -> np.ndarray:
+        """Past its threshold, a direction also orders, by ``LEAN_WEIGHT`` times its standardised measure: added
+        to the score of a reference film's films (its candidates stay first), and, without a reference film, to
+        the standardised quality of the ``top`` best films ("funnier" dramas: the best comedy-dramas first; "not
+        too scary" horror: the horror comedies before the children's films); a film far past the threshold gains no
+        more than one standard deviation."""
+        finite = np.flatnonzero(np.isfinite(score))
+        if request.film is None and len(finite) > top:
+            finite = finite[np.argpartition(-score[finite], top - 1)[:top]]
+        among = np.zeros(len(score), dtype=bool)
+        among[finite] = True
+        leaned = score.copy() if request.film is not None else standard(score, among)
+        weight = LEAN_WEIGHT if request.film is not None else 2 * LEAN_WEIGHT
         for name in request.leanings:
             direction = DIRECTIONS[name]
-            if direction.measure in ("surprise", "popularity"):
-                continue
-            bonus += LEAN_WEIGHT * direction.sign * np.nan_to_num(standard(self.measure(direction.measure), allowed))
-        return bonus
+            if direction.measure not in ("surprise", "popularity"):
+                z = np.nan_to_num(standard(self.measure(direction.measure), among))
+                leaned += weight * np.clip(direction.sign * z, -1.0, 1.0)  # far past the threshold is not better
+        return np.where(among, leaned, -np.inf)
 
     def _surprise(self, request: Request, allowed: np.ndarray) -> np.ndarray:
         """"Surprise me": well-rated films with a text, less known first, drawn at random (the leaning's value
@@ -381,7 +390,8 @@ class FilmFacts:
             score = np.where(allowed, self.scores(request, allowed), -np.inf)
             if "surprise" in request.leanings:
                 score = self._surprise(request, allowed)
-            score = score + self._lean(request, allowed)
+            if any(DIRECTIONS[name].measure not in ("surprise", "popularity") for name in request.leanings):
+                score = self._lean(request, score)
             candidates = np.flatnonzero(np.isfinite(score))
             need = pool + len(exclude) + len(chosen)
             if len(candidates) > 4 * need:  # only the best few need sorting (750k films otherwise)

@@ -33,10 +33,10 @@ _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _QUOTED = re.compile(r"[\"“«‘]\s*([^\"”»’]{1,120}?)\s*[\"”»’]|(?<!\w)'([^']{1,120}?)'(?!\w)")
 _CUES = re.compile(
     r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|(?<!-)\blike\b|such as|as good as|"
-    r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
+    r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just |also |really |also really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
     r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
     r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
-    r"dans la veine de|facon|j['’ ]?ai (?:bien |beaucoup |vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
+    r"dans la veine de|facon|j['’ ]?ai (?:aussi |egalement |bien |beaucoup |vraiment |aussi beaucoup |aussi vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
     r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la|dans l'esprit d[e']|"
     r"(?:le|la|du|de la) meme (?:esprit|ambiance|atmosphere|style|veine|ton|genre|univers) qu(?:e|['’])|"
     r"(?:the )?same (?:vibe|feel|feeling|mood|atmosphere|tone|spirit) as)(?:\s+|(?<=['’]))", re.IGNORECASE)
@@ -93,6 +93,9 @@ _PART_TAIL = re.compile(r"\s*(?:\b(?:too|as well|also|aussi|a lot|so much|beauco
 #: "I also loved X", "j'ai aussi adoré X", "and X too": a liked film added to the conversation's.
 _ALSO_BEFORE = re.compile(r"\b(?:also|aussi|egalement)\b[^,.;!?]{0,25}$")
 _ALSO_AFTER = re.compile(r"^[^,.;!?]{0,12}\b(?:too|as well|aussi|egalement)\b")
+#: A film of the answer named by its position alone: "the tenth one?", "et le troisième ?", "#4".
+_ORDINAL_ALONE = re.compile(r"\W*(?:and |what about |how about |et |quid du |et pour )?(?:the |le |la |du )?(" + _ORD +
+                            r")(?: one| film| movie)?\W*")
 _MARKUP = re.compile(r"<[^<>]{0,300}>|&[a-z]+;|\b(?:on\w+|javascript|src|href)\s*=\s*\S*", re.IGNORECASE)
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
@@ -428,6 +431,9 @@ class Parser:
         language = detect_language(message)
         # 0. a critique of one film of the last answer ("more like the second one"): its words are no title
         critique = _PIVOT.search(folded) or _REJECT.search(folded)
+        alone = _ORDINAL_ALONE.fullmatch(folded)
+        if critique is None and alone:  # "the tenth one?", "et le troisième ?": about that film of the answer
+            return Understood(Request(action="why", position=_position(alone.group(1))), language)
         critiqued = [(critique.start(), critique.end())] if critique else []
         # 1. a quoted or cued title
         film: tuple[tuple, Resolution, tuple[int, int]] | None = None

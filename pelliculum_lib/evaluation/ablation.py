@@ -99,17 +99,19 @@ def walks_siblings(query_label: str, labels: list[str], limit: int = 3) -> bool:
 
 
 def write_report(path: Path, sections: dict[str, pd.DataFrame], context: dict, extra_lines: list[str],
-                 figures: list[str]) -> None:
-    """``reports/two_stage.md`` and ``two_stage.json``."""
+                 figures: list[str], title: str = "The two-stage recommender",
+                 notebook: str = "07_two_stage_recommender.ipynb", as_is: bool = False) -> None:
+    """A report, ``path`` (markdown) and the same name in ``.json``: its context, lines, one table per section
+    (shown as ``mean [lo, hi]`` by :func:`formatted`, or ``as_is``) and figures."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# The two-stage recommender", "", "Written by `notebooks/07_two_stage_recommender.ipynb` from its own run.", ""]
+    lines = [f"# {title}", "", f"Written by `notebooks/{notebook}` from its own run.", ""]
     lines += [f"- {key}: {value}" for key, value in context.items()] + [""]
     lines += extra_lines + [""]
-    for title, frame in sections.items():
-        lines += [f"## {title}", "", formatted(frame).to_markdown(), ""]
+    for name, frame in sections.items():
+        lines += [f"## {name}", "", (frame if as_is else formatted(frame)).to_markdown(), ""]
     lines += [f"![{Path(f).stem}](figures/{Path(f).name})" for f in figures] + [""]
     path.write_text("\n".join(lines))
     path.with_suffix(".json").write_text(json.dumps(
-        {"context": context, **{title: json.loads(frame.to_json(orient="index")) for title, frame in sections.items()}},
+        {"context": context, **{name: json.loads(frame.to_json(orient="index")) for name, frame in sections.items()}},
         indent=1, default=str))

@@ -13,6 +13,8 @@ the limit costs in held-out NDCG@8.
 
 from __future__ import annotations
 
+import statistics
+
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -122,3 +124,51 @@ def series_cost(catalogue: Catalogue, retriever: Retriever, references: dict[int
     mean, lo, hi = bootstrap(limited - plain, resamples, seed)
     return {"films": len(films), "ndcg@8 without limit": float(plain.mean()), "ndcg@8 with limit": float(limited.mean()),
             "Δ": mean, "Δ lo": lo, "Δ hi": hi, "answers changed": int(np.sum(plain != limited))}
+
+
+# --------------------------------------------------------------------------- directional critiques
+
+#: Fifty opening requests: genre and decade, or a liked film.
+OPENINGS = ([f"a {genre} film from the {decade}s" for genre in ("comedy", "drama", "thriller", "horror", "action")
+             for decade in (1980, 1990, 2000, 2010)]
+            + [f"films like {title}" for title in (
+                "Heat", "Alien", "Amelie", "The Hangover", "Se7en", "Toy Story", "Gladiator", "Inception",
+                "The Notebook", "Pulp Fiction", "Jaws", "Shrek", "The Matrix", "Titanic", "Fargo", "Up",
+                "Mean Girls", "Casablanca", "Rocky", "Psycho", "Grease", "Zodiac", "Frozen", "Memento",
+                "The Shining", "Braveheart", "Ghostbusters", "Juno", "Scream", "Goodfellas")])
+#: Per critique: its English and French words, the measure it moves (see ``FilmFacts.measure``) and which way.
+CRITIQUE_CHECKS: dict[str, tuple[str, str, str, int]] = {
+    "lighter": ("something lighter", "plus léger", "tone", +1),
+    "darker": ("darker, please", "plus sombre", "tone", -1),
+    "funnier": ("funnier ones", "des films plus drôles", "fun", +1),
+    "less_scary": ("less scary please", "moins flippant", "scare", -1),
+    "more_serious": ("something more serious", "plus sérieux", "serious", +1),
+    "better_rated": ("better rated ones", "mieux notés", "rating", +1),
+    "less_known": ("something less known", "une pépite méconnue", "popularity", -1),
+    "more_known": ("more famous ones", "plus connus", "popularity", +1),
+    "shorter": ("shorter ones", "plus courts", "runtime", -1),
+    "longer": ("something longer", "des films plus longs", "runtime", +1),
+    "older": ("older ones", "plus anciens", "year", -1),
+    "newer": ("newer ones", "plus récents", "year", +1),
+}
+
+
+def critique_moves(dialogue, names: list[str] | None = None, openings: list[str] = OPENINGS) -> pd.DataFrame:
+    """Each critique after each opening (English on even openings, French on odd ones): the median of its
+    measure over the answer before and after, and whether it moved the asked way."""
+    rows = []
+    for name in names or list(CRITIQUE_CHECKS):
+        english, french, measure, sign = CRITIQUE_CHECKS[name]
+        for i, opening in enumerate(openings):
+            first = dialogue.reply(opening)
+            critique = english if i % 2 == 0 else french
+            after = dialogue.reply(critique, first.conversation_id)
+            values = [[v for f, _ in reply.films if (v := dialogue.facts.value(measure, f)) == v]
+                      for reply in (first, after)]
+            before, now = (statistics.median(v) if v else np.nan for v in values)
+            rows.append({"critique": name, "language": "en" if i % 2 == 0 else "fr", "opening": opening,
+                         "said": critique, "measure": measure, "before": before, "after": now,
+                         "films": len(after.films), "status": after.status,
+                         "keys": [c.key for c in after.constraints],
+                         "moved": bool(values[0] and values[1] and sign * (now - before) > 0)})
+    return pd.DataFrame(rows)

@@ -550,3 +550,25 @@ def summary(frame: pd.DataFrame, resamples: int = 2000, seed: int = 42) -> pd.Da
             bootstrap(part["turns"].to_numpy(dtype=np.float64), resamples, seed)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def ablation(frames: dict[str, pd.DataFrame], baseline: str, k: int = 5, resamples: int = 2000,
+             seed: int = 42) -> pd.DataFrame:
+    """Per variant and language: success@k and mean turns with 95 % intervals, and the paired difference of
+    success@k to ``baseline`` (the same users, resampled together)."""
+    base = frames[baseline].set_index(["target", "language"])
+    rows = []
+    for name, frame in frames.items():
+        frame = frame.set_index(["target", "language"]).reindex(base.index)
+        for language in ("all", "en", "fr"):
+            keep = np.ones(len(frame), dtype=bool) if language == "all" else \
+                (frame.index.get_level_values("language") == language)
+            won = frame["success_turn"].map(lambda t: t is not None and t == t and t <= k).to_numpy(float)[keep]
+            won_base = base["success_turn"].map(lambda t: t is not None and t == t and t <= k).to_numpy(float)[keep]
+            row = {"variant": name, "language": language, "users": int(keep.sum())}
+            row[f"success@{k}"], row["lo"], row["hi"] = bootstrap(won, resamples, seed)
+            row["mean turns"], row["turns lo"], row["turns hi"] = \
+                bootstrap(frame["turns"].to_numpy(float)[keep], resamples, seed)
+            row[f"Δ success@{k} vs {baseline}"], row["Δ lo"], row["Δ hi"] = bootstrap(won - won_base, resamples, seed)
+            rows.append(row)
+    return pd.DataFrame(rows)
