@@ -1,8 +1,9 @@
 """The Pelliculum HTTP service (FastAPI). Run it with ``pelliculum serve`` or ``make serve``.
 
-The catalogue, its SQLite store and the fine-tuned model are loaded once in the lifespan
-(a missing adapter or dataset stops the start with a clear message) and reach the routes
-through a dependency. Generation is synchronous and runs in FastAPI's thread pool behind
+The catalogue, its SQLite store, the recommender (by default the retriever alone: no model is loaded unless
+``PELLICULUM_RECOMMENDER_MODE`` or ``PELLICULUM_READER`` asks for the fine-tuned one) and the conversation layer
+are loaded once in the lifespan (a missing dataset stops the start with a clear message) and reach the routes
+through a dependency. Generation, when a model answers, is synchronous and runs in FastAPI's thread pool behind
 one engine lock; answers are cached by film.
 """
 
@@ -48,8 +49,10 @@ async def lifespan(app: FastAPI):
 def create_app(service: RecommendationService | None = None) -> FastAPI:
     settings = service.settings if service is not None else get_settings()
     app = FastAPI(title="Pelliculum", version=version("pelliculum"), lifespan=lifespan,
-                  description="Movie recommendations from a LoRA-fine-tuned SmolLM2-135M-Instruct, "
-                              "grounded in the catalogue: every recommended film exists.")
+                  description="Movie recommendations and a conversation in English and French, grounded in the "
+                              "catalogue: every recommended film exists. A LoRA-fine-tuned SmolLM2-135M-Instruct is "
+                              "the phase-3 recommender, the phase-4 ranker and the phase-5 reader, each one setting "
+                              "away (see /health).")
     app.state.service = service
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -102,7 +105,7 @@ def create_app(service: RecommendationService | None = None) -> FastAPI:
                       backend=s.backend, catalogue_films=service.store.size,
                       candidate_films=len(service.recommender.candidates),
                       precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None,
-                      meaning=service.meaning_status())
+                      meaning=service.meaning_status(), reader=service.dialogue.reading)
 
     @app.post("/recommend/", response_model=RecommendResponse,
               responses={404: {"model": Problem, "description": "Unknown film, with close titles"}, **ERRORS})

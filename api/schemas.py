@@ -183,4 +183,6 @@ class Health(BaseModel):
     precomputed_answers: int = Field(0, description="Answers read from the precomputed store (pelliculum precompute).")
     tmdb: bool
     meaning: Meaning = Field(description="The sentence encoder behind descriptions and 'same feel' answers")
+    reader: str = Field("rules", description="Who reads chat messages: rules, model (the phase-5 fine-tuned "
+                                             "SmolLM2) or hybrid (the model where the rules leave words unexplained)")
 

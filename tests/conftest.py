@@ -83,7 +83,8 @@ def tokenizer(settings):
 
 @pytest.fixture(scope="session")
 def service(tmp_path_factory):
-    """The real service state: sample catalogue, offline base model + the committed adapter."""
+    """The real service state on the sample catalogue, as the service starts by default (the retriever answers;
+    the committed phase-3 adapter must exist for the tests that load it)."""
     from pelliculum_lib.serving.service import RecommendationService
 
     settings = Settings(dataset=str(_require(SAMPLE_DATA)), meaning="off")  # see PELLICULUM_MEANING above

@@ -1,4 +1,5 @@
-"""The HTTP API on the real fine-tuned model: in-process, against a real uvicorn, and bad input."""
+"""The HTTP API on the real service (default settings: the retriever answers): in-process, against a real uvicorn,
+and bad input."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def test_every_notebook_is_tested():
     tested = {"01_dataset_analysis.ipynb", "02_phase1_full_metadata.ipynb", "03_phase2_ids_and_none.ipynb",
               "04_phase3_final_training.ipynb", "05_evaluation.ipynb",
               "06_merge_and_push.ipynb", "07_two_stage_recommender.ipynb", "08_conversation.ipynb",
-              "09_meaning.ipynb", "10_preferences.ipynb"}
+              "09_meaning.ipynb", "10_preferences.ipynb", "11_phase5_reader.ipynb"}
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} <= tested
 
 
@@ -175,3 +175,15 @@ def test_10_preferences(tmp_path, sample_data):
         assert (tmp_path / "reports" / name).is_file() and (tmp_path / "reports" / name).with_suffix(".json").is_file()
     assert "## Report seed (never tuned on)" in (tmp_path / "reports" / "simulated_users.md").read_text()
     assert (tmp_path / "reports" / "figures" / "10_simulated_users.png").is_file()
+
+
+@pytest.mark.slow
+def test_11_phase5_reader(tmp_path, sample_data):
+    scraps = execute("11_phase5_reader.ipynb", tmp_path, dataset=str(sample_data), messages_limit=4,
+                     reports_dir=str(tmp_path / "reports"))
+    assert scraps["sets"] == {"dev": 4, "kept aside": 4, "frozen (new)": 4}
+    assert set(scraps["frozen"]) == {"rules", "model", "hybrid"}
+    assert all(0.0 <= v <= 1.0 for v in scraps["frozen"].values())
+    assert scraps["latency"]["reads"] == 12 and scraps["latency"]["p50 s"] > 0
+    report = (tmp_path / "reports" / "reader.md").read_text()
+    assert "## Whole messages" in report and "## Per slot" in report

@@ -18,6 +18,7 @@ from pelliculum_lib.data.titles import TitleResolver
 from pelliculum_lib.conversation.dialogue import (ConversationFull, ConversationStore, Dialogue, NothingToRemove,
                                                   NotShown, Reply, UnknownConversation)
 from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.reading import Reader
 from pelliculum_lib.conversation.request import Constraint, Request
 from pelliculum_lib.conversation.understanding import Parser, PeopleIndex, Understood, detect_language
 
@@ -29,11 +30,18 @@ __all__ = ["ConversationFull", "ConversationStore", "Constraint", "Dialogue", "F
 def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleResolver,
                    recommend: Callable[[int], list[int]], settings: Settings,
                    search_titles: Callable[[str], list[int]] | None = None,
-                   meaning: MeaningBuild | FilmVectors | None = None) -> Dialogue:
-    """The conversation layer for a loaded catalogue, retriever, recommender and (optionally) film vectors."""
+                   meaning: MeaningBuild | FilmVectors | None = None, reader_model=None) -> Dialogue:
+    """The conversation layer for a loaded catalogue, retriever, recommender and (optionally) film vectors and the
+    phase-5 reader model (:class:`~pelliculum_lib.modeling.reader.ModelReader`, read as ``settings.reader`` says)."""
     facts = FilmFacts(catalogue, retriever, meaning)
     vocabulary = retriever.vectorizer.vocabulary_ if retriever.vectorizer is not None else {}
     parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}),
                     known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOOD_NAMES)
     store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
-    return Dialogue(parser, facts, recommend, settings.max_titles, store, search_titles)
+    reader = None
+    if reader_model is not None:
+        labels = facts.labels
+        reader = Reader(reader_model, resolver, parser.people,
+                        lambda film: labels[facts.row[film]] if film in facts.row else str(film))
+    return Dialogue(parser, facts, recommend, settings.max_titles, store, search_titles, reader=reader,
+                    reading=settings.reader if reader is not None else "rules")

@@ -20,6 +20,7 @@ from typing import Callable
 from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.conversation.explain import reason, shared_facts, constraint_facts
 from pelliculum_lib.conversation.facts import FilmFacts
+from pelliculum_lib.conversation.reading import explained, merged
 from pelliculum_lib.conversation.request import Constraint, Language, Request
 from pelliculum_lib.conversation.understanding import Parser, language_signal
 
@@ -164,16 +165,49 @@ TEXT = {
 }
 
 
+def _bound(request: Request, low: str, high: str, value: int, upper: bool) -> None:
+    """Sets the upper (``upper``) or lower bound of a range to ``value``, dropping the other bound when the range
+    would be empty ("older" than the 80s films shown, within the 80s: the lower bound goes)."""
+    setattr(request, high if upper else low, value)
+    other = getattr(request, low if upper else high)
+    if other is not None and (other > value if upper else other < value):
+        setattr(request, low if upper else high, None)
+
+
 class Dialogue:
     """The conversation layer over the recommender: understand, narrow, rank, explain, remember."""
 
     def __init__(self, parser: Parser, facts: FilmFacts, recommend: Callable[[int], list[int]], n: int = 8,
                  store: ConversationStore | None = None, search_titles: Callable[[str], list[int]] | None = None,
-                 features: frozenset[str] = FEATURES):
+                 features: frozenset[str] = FEATURES, reader: Callable[[str, Request | None], Request | None] | None = None,
+                 reading: str = "rules"):
+        """``reader``: the phase-5 model (message, current request -> request or None); ``reading``: ``rules``,
+        ``model`` (every message) or ``hybrid`` (the messages the rules leave unexplained)."""
         self.parser, self.facts, self.recommend, self.n = parser, facts, recommend, n
         self.store = store if store is not None else ConversationStore()
         self.search_titles = search_titles
         self.features = frozenset(features)
+        self.reader, self.reading = reader, reading if reader is not None else "rules"
+        self.model_reads = 0
+
+    def understand(self, message: str, state: Request | None = None):
+        """The message's reading by the rules, completed (``hybrid``) or replaced (``model``) by the model's when
+        it answers in time; the rules' reading otherwise."""
+        understood = self.parser.parse(message)
+        if self.reading == "rules" or (self.reading == "hybrid" and explained(understood, message)):
+            return understood
+        read = self.reader(message, state)
+        if read is None:
+            return understood
+        self.model_reads += 1
+        if self.reading == "model":
+            read.description = understood.request.description if read.film is None and not read.people else None
+            understood.request = read
+        else:
+            understood.request = merged(understood.request, read, message)
+        if understood.request.film is not None:
+            understood.attempted, understood.suggestions = "", []
+        return understood
 
     # -- helpers ------------------------------------------------------------------------------
     def _label(self, film: int | None) -> str | None:
@@ -220,14 +254,8 @@ class Dialogue:
             films = last or ([request.film] if request.film is not None else [])
             runtimes = [r for f in films if f in self.facts.row and (r := self.facts.runtime[self.facts.row[f]]) == r]
             median = int(statistics.median(runtimes)) if runtimes else (110 if relative == "shorter" else 100)
-            if relative == "shorter":
-                request.max_runtime = max(60, median - 15)
-                if request.min_runtime is not None and request.min_runtime > request.max_runtime:
-                    request.min_runtime = None
-            else:
-                request.min_runtime = median + 15
-                if request.max_runtime is not None and request.max_runtime < request.min_runtime:
-                    request.max_runtime = None
+            shorter = relative == "shorter"
+            _bound(request, "min_runtime", "max_runtime", max(60, median - 15) if shorter else median + 15, shorter)
             return request
         def known(films: list[int]) -> list[float]:
             return [y for f in films if f in self.facts.row and (y := self.facts.year[self.facts.row[f]]) == y]
@@ -239,14 +267,8 @@ class Dialogue:
         if not years:
             return request
         pivot = int(statistics.median(years))
-        if relative == "older":
-            request.year_max = pivot - 1
-            if request.year_min is not None and request.year_min > request.year_max:
-                request.year_min = None
-        else:
-            request.year_min = pivot + 1
-            if request.year_max is not None and request.year_max < request.year_min:
-                request.year_max = None
+        older = relative == "older"
+        _bound(request, "year_min", "year_max", pivot - 1 if older else pivot + 1, older)
         return request
 
     def _t(self, language: Language, kind: str, **values) -> str:
@@ -290,7 +312,7 @@ class Dialogue:
         return self._critique(conversation, asked, conversation.language)
 
     def _message(self, conversation: Conversation, message: str) -> Reply:
-        understood = self.parser.parse(message)
+        understood = self.understand(message, conversation.request)
         rest = message.replace(understood.film_span, " ") if understood.film_span else message
         language = language_signal(rest) or (conversation.language if conversation.turns > 1 else understood.language)
         conversation.language = language

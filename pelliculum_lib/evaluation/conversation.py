@@ -12,15 +12,9 @@ import pandas as pd
 
 from pelliculum_lib.config import PROJECT_ROOT
 from pelliculum_lib.conversation import Dialogue, Parser, Request
+from pelliculum_lib.data.messages import MESSAGES, load_messages  # noqa: F401 - re-exported for the notebooks
 
-MESSAGES = PROJECT_ROOT / "tests" / "data" / "chat_messages.jsonl"
 SLOTS = [f.name for f in fields(Request) if f.name not in Request.UNLABELLED]
-
-
-def load_messages(path: Path = MESSAGES, split: str | None = None) -> list[dict]:
-    """The labelled messages (``split``: dev, test or both)."""
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r for r in rows if split is None or r["split"] == split]
 
 
 def _normal(slot: str, value):
@@ -33,19 +27,25 @@ def _normal(slot: str, value):
 
 def parsed_slots(parser: Parser, message: str, labels: dict[int, str]) -> dict:
     """The parser's slots for one message, written like the labels (film as its catalogue label)."""
-    request = parser.parse(message).request
+    return request_slots(parser.parse(message).request, labels)
+
+
+def request_slots(request: Request, labels: dict[int, str]) -> dict:
+    """A request's slots, written like the labels (films as their catalogue labels)."""
     values = {slot: getattr(request, slot) for slot in SLOTS}
     values["film"] = labels.get(values["film"]) if values["film"] is not None else None
     values["liked"] = [labels.get(f) for f in values["liked"]]
     return values
 
 
-def slot_table(parser: Parser, messages: list[dict], labels: dict[int, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-slot accuracy (all messages, and only where the slot was expected or found) and per-message rows."""
+def slot_table(parser: Parser | None, messages: list[dict], labels: dict[int, str],
+               requests: list[Request] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-slot accuracy (all messages, and only where the slot was expected or found) and per-message rows:
+    of the ``parser``'s readings, or of ``requests`` already read (one per message, e.g. the phase-5 model's)."""
     default = {slot: getattr(Request(), slot) for slot in SLOTS}
     rows = []
-    for item in messages:
-        got = parsed_slots(parser, item["message"], labels)
+    for i, item in enumerate(messages):
+        got = request_slots(requests[i], labels) if requests is not None else parsed_slots(parser, item["message"], labels)
         expected = {**default, **item["expect"]}
         row = {"id": item["id"], "language": item["language"], "message": item["message"]}
         for slot in SLOTS:

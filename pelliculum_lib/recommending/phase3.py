@@ -69,7 +69,8 @@ class Recommender:
         configured backend.
 
         The adapter is merged into the weights (same answers, no LoRA overhead per token); the
-        llama.cpp backend reads the merged model from a Q8_0 GGUF exported once to ``cache_dir``.
+        llama.cpp backend reads the merged model from a GGUF (``settings.gguf_type``, F16 by default) exported once to
+        ``cache_dir``.
         """
         from pelliculum_lib.modeling.llamacpp import LlamaCppEngine, cached_gguf
         from pelliculum_lib.modeling.loading import load_light_tokenizer

@@ -2,15 +2,16 @@
 
 Modes (``rank(..., mode=)``):
 
-- ``two-stage`` (default): the ranker's letter log-probabilities (one forward pass) plus the
+- ``two-stage``: the ranker's letter log-probabilities (one forward pass) plus the
   retriever prior ``-weight * log2(rank + 2)``; ``weight`` is chosen on validation films;
 - ``llm``: the ranker's letter log-probabilities alone (``weight = 0``);
 - ``generate``: letters generated greedily under the per-request candidate constraint,
   topped up from the retriever's order when fewer than ``max_titles`` come back;
-- ``retriever``: stage 1 alone (no model call).
+- ``retriever``: stage 1 alone (no model call) — the service's default (``PELLICULUM_RECOMMENDER_MODE``): at the
+  weight chosen on validation films the ranker changes no held-out list (notebook 07).
 
 Every film returned is a catalogue film from the candidates, never the query, never twice.
-It exposes the interface the service uses for the phase-3 :class:`~.recommend.Recommender`
+It exposes the interface the service uses for the phase-3 :class:`~.phase3.Recommender`
 (``resolve``, ``resolver``, ``film``, ``answer_films``), so either can answer requests.
 """
 

@@ -153,6 +153,29 @@ def film_meaning(catalogue: Catalogue, settings: Settings) -> MeaningBuild | Non
                         settings.cache_dir, background=settings.meaning_background)
 
 
+def load_reader_model(settings: Settings):
+    """The phase-5 reader (the merged adapter in llama.cpp under the reading grammar) when ``settings.reader`` asks
+    for it; ``None`` — the rules read every message, logged — when it is ``rules`` or the adapter is missing."""
+    if settings.reader == "rules":
+        return None
+    folder = settings.reader_adapter_dir
+    if not (folder / "adapter_config.json").is_file():
+        log.warning("PELLICULUM_READER=%s but there is no reader adapter at %s: the rules read every message",
+                    settings.reader, folder)
+        return None
+    try:
+        from pelliculum_lib.conversation.reading import grammar
+        from pelliculum_lib.modeling.llamacpp import cached_gguf
+        from pelliculum_lib.modeling.reader import ModelReader
+
+        return ModelReader(cached_gguf(settings, adapter=folder, qtype=settings.gguf_type), grammar(),
+                           seconds=min(settings.generation_seconds, 2.0), threads=settings.threads)
+    except Exception as error:  # noqa: BLE001 - the rules still read: the service starts
+        log.warning("The reader model could not be loaded (%s: %s): the rules read every message",
+                    type(error).__name__, error)
+        return None
+
+
 class RecommendationService:
     def __init__(self, recommender: Recommender | TwoStageRecommender, store: CatalogueStore, settings: Settings,
                  answers_dir: Path | None = None):
@@ -173,7 +196,8 @@ class RecommendationService:
         self.meaning = film_meaning(recommender.catalogue, settings)
         self.dialogue = build_dialogue(recommender.catalogue, retriever, recommender.resolver,
                                        lambda film: self.recommend_ids(film)[0], settings,
-                                       self.tmdb.search_ids_sync if self.tmdb is not None else None, self.meaning)
+                                       self.tmdb.search_ids_sync if self.tmdb is not None else None, self.meaning,
+                                       load_reader_model(settings))
 
     @classmethod
     def load(cls, settings: Settings | None = None, answers_dir: Path | None = None) -> "RecommendationService":

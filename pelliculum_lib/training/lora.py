@@ -69,6 +69,12 @@ def phase_data(cfg: TrainConfig, catalogue: Catalogue | None, settings: Settings
     if data_dir is not None:
         return datasets.load_from_disk(str(Path(data_dir) / "train")), \
             datasets.load_from_disk(str(Path(data_dir) / "validation"))
+    if cfg.phase == "5":  # the reader: generated messages and the dev labelled ones (never the kept-aside)
+        from pelliculum_lib.data.messages import load_messages
+        from pelliculum_lib.training.reader_data import reader_dataset
+
+        splits = reader_dataset(catalogue, load_messages(split="dev"), examples=cfg.train_examples or 6000)
+        return splits["train"], splits["validation"]
     if cfg.phase == "4":
         from pelliculum_lib.recommending.ranker import phase4_splits
 

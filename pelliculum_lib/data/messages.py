@@ -1,0 +1,24 @@
+"""The hand-labelled chat messages: ``tests/data/chat_messages.jsonl`` (dev and kept-aside ``test`` splits, the
+rules' evaluation) and ``tests/data/reader_messages.jsonl`` (the frozen set written for the phase-5 reader)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pelliculum_lib.config import PROJECT_ROOT
+
+MESSAGES = PROJECT_ROOT / "tests" / "data" / "chat_messages.jsonl"
+READER_MESSAGES = PROJECT_ROOT / "tests" / "data" / "reader_messages.jsonl"
+
+
+def load_messages(path: Path = MESSAGES, split: str | None = None) -> list[dict]:
+    """The labelled messages of ``path`` (``split``: dev, test, frozen, or all)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def held_out_messages() -> set[str]:
+    """Every message that must never reach training: the kept-aside split and the frozen reader set (folded)."""
+    rows = load_messages(MESSAGES, "test") + load_messages(READER_MESSAGES)
+    return {" ".join(r["message"].split()).casefold() for r in rows}
