@@ -44,13 +44,15 @@ class RecommendRequest(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    # A message, or a constraint to remove from a conversation's last request (stated in the schema too).
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "anyOf": [{"required": ["message"], "properties": {"message": {"type": "string"}},
-                   "not": {"required": ["remove"]}},
-                  {"required": ["remove", "conversation_id"],
-                   "properties": {"remove": {"type": "string"}, "conversation_id": {"type": "string"}}},
-                  {"required": ["more_like", "conversation_id"]}, {"required": ["not_for_me", "conversation_id"]}]})
+    # A message, or one action on the last answer (remove a chip, a card's more_like / not_for_me), stated in the schema too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["message"], "properties": {"message": {"type": "string"}},
+         "not": {"anyOf": [{"required": ["remove"]}, {"required": ["more_like"]}, {"required": ["not_for_me"]}]}},
+        *({"required": [action, "conversation_id"],
+           "properties": {action: {"type": "string" if action == "remove" else "integer"},
+                          "conversation_id": {"type": "string"}},
+           "not": {"anyOf": [{"required": [other]} for other in ("remove", "more_like", "not_for_me") if other != action]}}
+          for action in ("remove", "more_like", "not_for_me"))]})
     message: str | None = Field(None, description="A request in English or French (optional with `remove`).",
                                 examples=["a dark sci-fi thriller from the 90s"], min_length=1,
                                 max_length=MAX_CHARS, pattern=TEXT_PATTERN)
