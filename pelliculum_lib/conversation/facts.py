@@ -356,7 +356,8 @@ class FilmFacts:
         among = np.zeros(len(score), dtype=bool)
         among[finite] = True
         leaned = score.copy() if request.film is not None else standard(score, among)
-        weight = LEAN_WEIGHT if request.film is not None else 2 * LEAN_WEIGHT
+        # a description's meaning leads its answer: the direction only breaks near-ties there
+        weight = LEAN_WEIGHT if request.film is not None else LEAN_WEIGHT / 2 if request.description else 2 * LEAN_WEIGHT
         for name in request.leanings:
             direction = DIRECTIONS[name]
             if direction.measure not in ("surprise", "popularity"):
