@@ -165,6 +165,11 @@ TEXT = {
 }
 
 
+def _seed(conversation: Conversation) -> int:
+    """The seed of a "surprise me" in this turn: the same conversation and turn draw the same films."""
+    return zlib.crc32(f"{conversation.id}:{conversation.turns}".encode())
+
+
 def _bound(request: Request, low: str, high: str, value: int, upper: bool) -> None:
     """Sets the upper (``upper``) or lower bound of a range to ``value``, dropping the other bound when the range
     would be empty ("older" than the 80s films shown, within the 80s: the lower bound goes)."""
@@ -324,7 +329,7 @@ class Dialogue:
             asked.liked = []
         if "critiques" not in self.features and (asked.action in ("pivot", "reject") or asked.directions):
             asked.action, asked.directions = ("more" if previous is not None else "new"), []  # not understood
-        seed = zlib.crc32(f"{conversation.id}:{conversation.turns}".encode())
+        seed = _seed(conversation)
         if asked.action == "more":
             if previous is None:
                 return Reply(conversation.id, language, self._t(language, "nothing"), "no_film")
@@ -393,8 +398,7 @@ class Dialogue:
         if asked.relative:
             request = self._relative(request, asked.relative, [])
         if asked.directions:  # "like the third one but lighter": lighter than that film
-            request = self._direct(request, asked.directions, [film],
-                                   zlib.crc32(f"{conversation.id}:{conversation.turns}".encode()))
+            request = self._direct(request, asked.directions, [film], _seed(conversation))
         return self._answer(conversation, request, language, fresh=True)
 
     def _search(self, query: str) -> int | None:

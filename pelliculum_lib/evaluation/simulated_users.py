@@ -170,11 +170,6 @@ def liked_films(facts: FilmFacts, target: int, k: int = 2) -> list[int]:
     return [int(facts.ids[r]) for r in chosen]
 
 
-def liked_film(facts: FilmFacts, target: int) -> int | None:
-    """The well-known film closest to ``target`` (see :func:`liked_films`), or ``None``."""
-    films = liked_films(facts, target, 1)
-    return films[0] if films else None
-
 
 def target_facts(facts: FilmFacts, target: int, rng: random.Random) -> list[Fact]:
     """What a user of ``target`` may reveal, in the order it will: the liked film first, the rest shuffled.

@@ -37,7 +37,6 @@ class ModelReader:
                          n_threads_batch=threads or os.cpu_count() or 1, seed=0, verbose=False)
         self.grammar = LlamaGrammar.from_string(grammar, verbose=False)
         self.lock = threading.Lock()
-        self.failures = 0
 
     def read(self, messages: list[dict], max_tokens: int = 80) -> str | None:
         """The line the model writes for chat ``messages`` (system, user), or ``None``."""
@@ -54,12 +53,10 @@ class ModelReader:
             choice = out["choices"][0]
             if time.perf_counter() > deadline or choice.get("finish_reason") == "length":
                 log.info("Reader too slow or too long (%s): the rules' reading is kept", choice.get("finish_reason"))
-                self.failures += 1
                 return None
             return choice["text"].strip()
         except Exception as error:  # noqa: BLE001 - a failed read is never an error for the user
             log.warning("Reader failed (%s): the rules' reading is kept", type(error).__name__)
-            self.failures += 1
             return None
         finally:
             self.lock.release()
