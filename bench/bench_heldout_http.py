@@ -12,7 +12,6 @@ Writes ``reports/heldout_http.{md,json}``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import tempfile
@@ -22,6 +21,7 @@ import httpx
 import numpy as np
 
 from live_server import serve
+from pelliculum_lib import reports
 from pelliculum_lib.evaluation import ablation
 from pelliculum_lib.recommending.baselines import Baselines
 from pelliculum_lib.evaluation.comparison import train_edges
@@ -75,17 +75,13 @@ def main() -> None:
              f"({ours['ndcg@8'] / table.loc[baseline, 'ndcg@8']:.2f}x; goal 1.10x = {goal:.3f}: "
              f"{'met' if ours['ndcg@8'] >= goal and ours['Δ lo'] > 0 else 'not met'}), difference "
              f"{ours['Δndcg@8']:+.3f} [{ours['Δ lo']:+.3f}, {ours['Δ hi']:+.3f}]."]
-    report = PROJECT_ROOT / "reports" / "heldout_http.md"
-    report.write_text("\n".join([
-        "# Held-out films through the real service", "",
-        "Written by `bench/bench_heldout_http.py`: `pelliculum serve` started with `PELLICULUM_FIT_SPLIT=train`, "
+    print(reports.write_report(
+        PROJECT_ROOT / "reports" / "heldout_http.md", {}, context, title="Held-out films through the real service",
+        origin="Written by `bench/bench_heldout_http.py`: `pelliculum serve` started with `PELLICULUM_FIT_SPLIT=train`, "
         "every held-out film asked by title through `POST /recommend/` (its own list was never fitted), answers "
         "scored against its reference list; 95 % bootstrap intervals over films, paired differences to co-occurrence.",
-        "", *[f"- {k}: {v}" for k, v in context.items()], "", *lines, "",
-        ablation.formatted(table).to_markdown(), ""]))
-    report.with_suffix(".json").write_text(json.dumps({"context": context, "table": json.loads(
-        table.to_json(orient="index"))}, indent=1))
-    print(report.read_text())
+        lines=[*lines, "", ablation.formatted(table).to_markdown()],
+        data={"context": context, **reports.records({"table": table})}))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from live_server import rss_mib, serve  # noqa: E402
+from live_server import percentiles, rss_mib, serve  # noqa: E402
 
 from pelliculum_lib.config import PROJECT_ROOT, Settings  # noqa: E402
 from pelliculum_lib.data.catalogue import Catalogue  # noqa: E402
@@ -57,10 +57,6 @@ DESCRIBED = ["any good movies about sharks?", "a movie where a guy relives the s
 PLAIN = ["films like Heat", "comedies from the 80s", "des films avec Tom Hanks", "a western rated at least 7",
          "films comme Alien", "horror films under 100 minutes", "un drame des années 90", "films like Toy Story",
          "action films with Keanu Reeves", "des films d'animation récents"]
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
 
 
 def encode_one(encoder, messages: list[str], repeats: int) -> dict[str, float]:

@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 from pelliculum_lib.config import PROJECT_ROOT
 
@@ -21,6 +23,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def percentiles(values: Sequence[float], keys: Sequence[str] = ("p50", "p95")) -> dict[str, float]:
+    """The ``keys`` of ``values``: percentiles ``pNN`` and ``max``."""
+    array = np.asarray(values, dtype=np.float64)
+    return {key: float(array.max()) if key == "max" else float(np.percentile(array, float(key[1:]))) for key in keys}
 
 
 @contextmanager

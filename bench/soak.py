@@ -21,9 +21,8 @@ import threading
 import time
 
 import httpx
-import numpy as np
 
-from live_server import rss_mib, serve
+from live_server import percentiles, rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 
@@ -77,7 +76,8 @@ def main() -> None:
             samples.append(rss_mib(process.pid))
             time.sleep(2)
         rss_end = rss_mib(process.pid)
-    latencies = np.array([r["seconds"] for r in results])
+    latencies = [r["seconds"] for r in results]
+    spread = percentiles(latencies, ("p50", "p95", "max"))
     errors = [r for r in results if not r["ok"]]
     summary = {
         "backend": f"{get_settings().backend} ({get_settings().gguf_type})" if get_settings().backend == "llama.cpp"
@@ -85,8 +85,8 @@ def main() -> None:
         "clients": args.clients, "seconds": args.seconds, "distinct_films": len(films), "requests": len(results),
         "errors": len(errors), "error_statuses": sorted({str(r["status"]) for r in errors}),
         "requests_per_second": round(len(results) / args.seconds, 2),
-        "p50_s": round(float(np.percentile(latencies, 50)), 3), "p95_s": round(float(np.percentile(latencies, 95)), 3),
-        "max_s": round(float(latencies.max()), 3), "ready_s": round(ready, 1),
+        "p50_s": round(spread["p50"], 3), "p95_s": round(spread["p95"], 3), "max_s": round(spread["max"], 3),
+        "ready_s": round(ready, 1),
         "rss_start_mib": round(rss_start, 1), "rss_end_mib": round(rss_end, 1),
         "rss_max_mib": round(max(samples), 1) if samples else None,
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",

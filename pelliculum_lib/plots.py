@@ -78,6 +78,16 @@ def line_chart(values: "pd.Series", path: Path, title: str, xlabel: str, ylabel:
     return save(fig, path)
 
 
+def recall_curves(curves: "pd.DataFrame", k: int, path: Path, title: str) -> Path:
+    """One line per method (columns) over K (the index), with a dotted mark at the K the ranker sees."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    curves.plot(ax=ax, marker="o")
+    ax.axvline(k, color="grey", ls=":", label=f"K = {k}")
+    ax.set(xlabel="K (candidates)", ylabel="reference films among the first K", title=title)
+    ax.legend()
+    return save(fig, path)
+
+
 def grouped_bars(table: "pd.DataFrame", columns: list[str], path: Path, title: str) -> Path:
     """Horizontal bars of several metrics (``columns``) per method (the index of ``table``)."""
     import numpy as np

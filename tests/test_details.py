@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from pelliculum_lib.serving import store as store_module
-from pelliculum_lib.data.film import FilmDetails, dash_list
+from pelliculum_lib.data.film import FilmDetails
+from pelliculum_lib.data.values import dash_list
 
 pytestmark = pytest.mark.slow
 

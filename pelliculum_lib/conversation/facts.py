@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.values import dash_list
 from pelliculum_lib.recommending.combination import combine
 from pelliculum_lib.recommending.series import limit_series
 from pelliculum_lib.conversation.critiques import DIRECTIONS, GENRE_WEIGHTS, MIN_VOTES
 from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild, quality_prior, standard
 from pelliculum_lib.recommending.retrieval import Retriever
-from pelliculum_lib.conversation.lexicon import FEELINGS, MOOD_GENRES, MOOD_QUERIES
+from pelliculum_lib.conversation.lexicon import FEELINGS, MOODS, mood_query
 from pelliculum_lib.conversation.request import Request
 
 MOOD_MATCH = 0.35  # scaled mood relevance from which a film counts as matching the mood
@@ -41,10 +42,6 @@ FEEDBACK_WEIGHT = 1.0
 LEAN_WEIGHT = 0.5
 
 
-def _split(value) -> list[str]:
-    return [part.strip() for part in str(value).split("-") if part.strip()] if isinstance(value, str) else []
-
-
 class SplitColumn:
     """A ``-``-joined catalogue column, split per film only when a film is looked at (fast to build at 750k rows)."""
 
@@ -52,8 +49,7 @@ class SplitColumn:
         self.values, self.kind = values, kind
 
     def __getitem__(self, row: int):
-        value = self.values.iat[row]
-        return self.kind(_split(value if isinstance(value, str) else None))
+        return self.kind(dash_list(self.values.iat[row]))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -61,10 +57,9 @@ class SplitColumn:
 
 @dataclass
 class Ranked:
-    """A ranked answer: film ids, how many films match the hard constraints, and a relaxation hint."""
+    """A ranked answer: film ids and a relaxation hint."""
 
     ids: list[int]
-    matching: int
     relax: tuple[str, int] | None = None  # (constraint key, films matching without it)
 
 
@@ -262,11 +257,11 @@ class FilmFacts:
                                        for form in self._forms(theme))
 
     def _feeling(self, mood: str, allowed: np.ndarray | None) -> np.ndarray:
-        scores = self.retriever.text_scores(MOOD_QUERIES.get(mood, mood))
+        scores = self.retriever.text_scores(mood_query(mood))
         among = scores[(scores > 0) & (allowed if allowed is not None else True)]
         scale = float(np.percentile(among, 95)) if len(among) else 1.0
         leaning = np.zeros(len(self.ids))
-        for genre in MOOD_GENRES.get(mood, ()):
+        for genre in (MOODS[mood].genres if mood in MOODS else ()):
             leaning = np.maximum(leaning, self.genre_mask.get(genre, leaning > 0))
         return np.clip(scores / (scale or 1.0) + 0.4 * leaning, 0.0, 1.0)
 
@@ -380,7 +375,6 @@ class FilmFacts:
         """The ``n`` best films satisfying every hard constraint, ``first`` (already ranked ids) first; the close
         neighbours of ``avoid`` (rejected films) after the others; at most two films of one series."""
         allowed = self.mask(request)
-        matching = int(allowed.sum())
         pool = 3 * n  # room for the series limit and the rejected films' neighbours
         chosen: list[int] = []
         for film in first or []:
@@ -409,7 +403,7 @@ class FilmFacts:
             chosen = [f for f in chosen if f not in near] + [f for f in chosen if f in near]
         chosen = limit_series(chosen, self.series_title, self.leads, n, request.film)
         relax = self.relaxation(request, n) if len(chosen) < n else None
-        return Ranked(chosen, matching, relax)
+        return Ranked(chosen, relax)
 
     #: Constraints a user gives up most easily first: a rating or a runtime before the actor they asked for.
     RELAX_ORDER = ("leaning", "min_rating", "max_runtime", "min_runtime", "years", "original_language", "without_genres", "genres",

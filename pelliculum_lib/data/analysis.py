@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import datasets
@@ -13,6 +12,8 @@ from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.data.catalogue import WYKONOS_COLUMNS, Catalogue
 from pelliculum_lib.data.phases import build_phase, phase_answers
 from pelliculum_lib.data.prompts import NONE_ANSWER
+from pelliculum_lib.data.values import dash_pieces
+from pelliculum_lib.reports import write_report
 
 
 def dataset_stats(catalogue: Catalogue, settings: Settings | None = None) -> dict:
@@ -64,7 +65,7 @@ def list_lengths(catalogue: Catalogue, max_titles: int = 8) -> pd.DataFrame:
 
 def genre_counts(catalogue: Catalogue) -> pd.Series:
     """Films per genre (a film counts once per genre)."""
-    return catalogue.movies["genres"].dropna().str.split("-").explode().value_counts()
+    return dash_pieces(catalogue.movies["genres"]).value_counts()
 
 
 def year_counts(catalogue: Catalogue) -> pd.Series:
@@ -88,10 +89,6 @@ def write_stats_report(stats: dict, reports_dir: str | Path, source: str) -> str
     rows = [(k, v) for k, v in stats.items() if not isinstance(v, dict)]
     table = "| statistic | value |\n| --- | --- |\n" + "\n".join(
         f"| {k} | {v:,} |" if isinstance(v, int) else f"| {k} | {v} |" for k, v in rows)
-    report = (f"# Dataset statistics\n\nSource: `{source}` — written by `notebooks/01_dataset_analysis.ipynb`.\n\n"
-              f"{table}\n\nFigures: `reports/figures/01_*.png`.\n")
-    reports = Path(reports_dir)
-    reports.mkdir(parents=True, exist_ok=True)
-    (reports / "dataset_stats.md").write_text(report)
-    (reports / "dataset_stats.json").write_text(json.dumps(stats, indent=1))
-    return report
+    return write_report(Path(reports_dir) / "dataset_stats.md", {}, {}, title="Dataset statistics",
+                        origin=f"Source: `{source}` — written by `notebooks/01_dataset_analysis.ipynb`.",
+                        lines=[table, "", "Figures: `reports/figures/01_*.png`."], data=stats)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pelliculum_lib.config import PROJECT_ROOT, Settings, get_settings
+from pelliculum_lib.data.values import dash_pieces
 
 if TYPE_CHECKING:
     import datasets
@@ -152,9 +153,8 @@ def parse_id_lists(source_ids: pd.Series, lists: pd.Series) -> pd.DataFrame:
     their first position, a film never recommends itself; ``rank`` counts from 0 over
     the kept ids.
     """
-    present = lists.notna()
-    tokens = lists[present].str.split("-").explode()
-    edges = pd.DataFrame({"source_id": source_ids[present].reindex(tokens.index).to_numpy(),
+    tokens = dash_pieces(lists)
+    edges = pd.DataFrame({"source_id": source_ids.reindex(tokens.index).to_numpy(),
                           "token": tokens.to_numpy()})
     edges = edges[edges["token"].str.fullmatch(r"\d+", na=False)]
     edges["rec_id"] = edges["token"].astype("int64")

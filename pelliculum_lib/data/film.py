@@ -3,12 +3,12 @@ result (the seed client's shape), and the details ``GET /movies/{id}`` adds."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from pelliculum_lib.data.values import clean, dash_list
 
 POSTER_BASE = "https://image.tmdb.org/t/p/w342"
 TMDB_MOVIE = "https://www.themoviedb.org/movie/{id}"
@@ -24,12 +24,6 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def genre_ids(genres: list[str]) -> list[int]:
     """TMDb ids of genre names, in order (names without an id skipped)."""
     return [TMDB_GENRE_IDS[g] for g in genres if g in TMDB_GENRE_IDS]
-
-
-def _clean(value):
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass
@@ -77,32 +71,25 @@ class Film:
     @staticmethod
     def row_fields(row: pd.Series | dict) -> dict:
         """The constructor's arguments for a catalogue row."""
-        genres = _clean(row.get("genres"))
-        poster = _clean(row.get("poster_path"))
-        date = _clean(row.get("release_date"))
-        votes = _clean(row.get("vote_count"))
+        poster = clean(row.get("poster_path"))
+        date = clean(row.get("release_date"))
+        votes = clean(row.get("vote_count"))
         return dict(
-            id=int(row["id"]), title=str(row["title"]), label=str(row["label"]), year=_clean(row.get("year")),
-            genres=[g for g in str(genres).split("-") if g] if genres else [],
-            overview=_clean(row.get("overview")), rating=_clean(row.get("vote_average")),
-            popularity=_clean(row.get("popularity")),
+            id=int(row["id"]), title=str(row["title"]), label=str(row["label"]), year=clean(row.get("year")),
+            genres=dash_list(row.get("genres")),
+            overview=clean(row.get("overview")), rating=clean(row.get("vote_average")),
+            popularity=clean(row.get("popularity")),
             poster_url=f"{POSTER_BASE}{poster}" if poster else None,
             tmdb_url=TMDB_MOVIE.format(id=int(row["id"])),
-            poster_path=poster, backdrop_path=_clean(row.get("backdrop_path")),
+            poster_path=poster, backdrop_path=clean(row.get("backdrop_path")),
             release_date=str(date) if date and _DATE.fullmatch(str(date)) else None,
             vote_count=int(votes) if votes is not None else None,
-            original_language=_clean(row.get("original_language")),
+            original_language=clean(row.get("original_language")),
         )
 
     @classmethod
     def from_row(cls, row: pd.Series | dict) -> "Film":
         return cls(**cls.row_fields(row))
-
-
-def dash_list(value) -> list[str]:
-    """A ``-``-joined catalogue column (credits, keywords, companies) as a list ([] when empty)."""
-    value = _clean(value)
-    return [part.strip() for part in str(value).split("-") if part.strip()] if value else []
 
 
 @dataclass
@@ -117,8 +104,8 @@ class FilmDetails(Film):
 
     @classmethod
     def from_row(cls, row: pd.Series | dict) -> "FilmDetails":
-        runtime = _clean(row.get("runtime"))
+        runtime = clean(row.get("runtime"))
         return cls(**cls.row_fields(row), cast=dash_list(row.get("credits")),
-                   runtime=int(runtime) if runtime else None, tagline=_clean(row.get("tagline")),
+                   runtime=int(runtime) if runtime else None, tagline=clean(row.get("tagline")),
                    keywords=dash_list(row.get("keywords")),
                    production_companies=dash_list(row.get("production_companies")))

@@ -24,6 +24,7 @@ import pandas as pd
 from pelliculum_lib.config import PHASES, Phase, Settings, get_settings
 from pelliculum_lib.data.catalogue import Catalogue, is_held_out
 from pelliculum_lib.data.prompts import NONE_ANSWER, TITLE_SEPARATOR, chat, metadata_prompt, recommendation_prompt
+from pelliculum_lib.data.values import listed, missing
 
 Split = Literal["train", "eval", "all"]
 
@@ -35,8 +36,8 @@ def _join(edges: pd.DataFrame, column: str, sep: str) -> pd.Series:
 
 def _metadata_line(movies: pd.DataFrame) -> pd.Series:
     year = movies["year"].astype("string").fillna("year unknown")
-    genres = movies["genres"].fillna("unknown genres").str.replace("-", ", ")
-    rating = movies["vote_average"].map(lambda v: "unrated" if pd.isna(v) else f"{v}/10")
+    genres = movies["genres"].map(lambda v: listed(v) or "unknown genres")
+    rating = movies["vote_average"].map(lambda v: "unrated" if missing(v) else f"{v}/10")
     return movies["label"] + " | " + year + " | " + genres + " | " + rating
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
+
+from pelliculum_lib.data.values import listed, missing
 
 #: The seed's final prompt (phases 2 and 3).
 PROMPT_TEMPLATE = "Suggest movies similar to {title}\nmovie recommendations:"
@@ -33,9 +33,9 @@ def recommendation_prompt(title: str) -> str:
 
 def _text(value: object, default: str = "unknown", joined: bool = False) -> str:
     """A metadata value as text; ``joined`` turns wykonos' ``a-b-c`` lists into ``a, b, c``."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return default
-    return str(value).replace("-", ", ") if joined else str(value)
+    return listed(value) if joined else str(value)
 
 
 def metadata_prompt(movie: pd.Series | dict) -> str:
@@ -47,8 +47,8 @@ def metadata_prompt(movie: pd.Series | dict) -> str:
         genres=_text(movie.get("genres"), joined=True),
         credits=_text(movie.get("credits"), joined=True),
         keywords=_text(movie.get("keywords"), joined=True),
-        budget=_text(None if budget is None or pd.isna(budget) or budget == 0 else f"${budget:,.0f}"),
-        rating=_text(None if rating is None or pd.isna(rating) else f"{rating}/10"),
+        budget=_text(None if missing(budget) or budget == 0 else f"${budget:,.0f}"),
+        rating=_text(None if missing(rating) else f"{rating}/10"),
         overview=_text(movie.get("overview")),
     )
 

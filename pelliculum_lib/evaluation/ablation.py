@@ -5,14 +5,18 @@ held-out HTTP benchmark; the report is ``reports/two_stage.md``.
 
 from __future__ import annotations
 
-import json
+import math
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pelliculum_lib import reports
 from pelliculum_lib.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k
+from pelliculum_lib.recommending.ranker import fused_lists
 
 RANKING = ("ndcg@8", "recall@8", "hr@8")
 
@@ -39,6 +43,18 @@ def bootstrap(values: np.ndarray, resamples: int = 2000, seed: int = 42) -> tupl
     return float(values.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
+def interval(values: np.ndarray, keys: tuple[str, str, str], resamples: int = 2000, seed: int = 42) -> dict[str, float]:
+    """:func:`bootstrap`'s mean, low and high under ``keys`` (a table row's cells)."""
+    return dict(zip(keys, bootstrap(values, resamples, seed)))
+
+
+def by_method(rows: dict[str, dict]) -> pd.DataFrame:
+    """One row per method (the index, named ``method``)."""
+    out = pd.DataFrame(rows).T
+    out.index.name = "method"
+    return out
+
+
 def table(methods: dict[str, pd.DataFrame], baseline: str | None = None, films: list[int] | None = None,
           resamples: int = 2000, seed: int = 42) -> pd.DataFrame:
     """Mean [95 % CI] of every metric per method on the same ``films``, and the paired difference of
@@ -49,16 +65,34 @@ def table(methods: dict[str, pd.DataFrame], baseline: str | None = None, films: 
         frame = frame.reindex(films)
         row: dict[str, float] = {}
         for metric in RANKING:
-            row[metric], row[f"{metric} lo"], row[f"{metric} hi"] = bootstrap(frame[metric], resamples, seed)
+            row |= interval(frame[metric], (metric, f"{metric} lo", f"{metric} hi"), resamples, seed)
         if baseline is not None and baseline in methods:
             diff = frame["ndcg@8"].to_numpy() - methods[baseline].reindex(films)["ndcg@8"].to_numpy()
-            row["Δndcg@8"], row["Δ lo"], row["Δ hi"] = bootstrap(diff, resamples, seed)
+            row |= interval(diff, ("Δndcg@8", "Δ lo", "Δ hi"), resamples, seed)
         row["s/answer"] = float(frame["seconds"].median()) if frame["seconds"].notna().any() else np.nan
         row["films"] = len(frame)
         rows[name] = row
-    out = pd.DataFrame(rows).T
-    out.index.name = "method"
-    return out
+    return by_method(rows)
+
+
+def choose_weight(candidates: dict[int, list[int]], scores: dict[int, np.ndarray],
+                  references: dict[int, list[int]], weights: list[float]) -> tuple[float, pd.Series]:
+    """The fusion weight with the best mean NDCG@8 (``inf``, the retriever alone, is always tried; ties go to
+    the smallest weight: the most LLM influence), and every weight's score."""
+    choice = pd.Series({w: per_film(fused_lists(candidates, scores, w), references)["ndcg@8"].mean()
+                        for w in [*weights, math.inf]}, name="validation ndcg@8")
+    best = choice.max()
+    return float(min(w for w, v in choice.items() if v >= best - 1e-12)), choice
+
+
+def timed_lists(answer: Callable[[int], list[int]], films: list[int]) -> tuple[dict[int, list[int]], dict[int, float]]:
+    """``answer(film)`` for every film, and the seconds each took."""
+    lists, seconds = {}, {}
+    for film in films:
+        started = time.perf_counter()
+        lists[film] = answer(film)
+        seconds[film] = time.perf_counter() - started
+    return lists, seconds
 
 
 def formatted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,15 +137,6 @@ def write_report(path: Path, sections: dict[str, pd.DataFrame], context: dict, e
                  notebook: str = "07_two_stage_recommender.ipynb", as_is: bool = False) -> None:
     """A report, ``path`` (markdown) and the same name in ``.json``: its context, lines, one table per section
     (shown as ``mean [lo, hi]`` by :func:`formatted`, or ``as_is``) and figures."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {title}", "", f"Written by `notebooks/{notebook}` from its own run.", ""]
-    lines += [f"- {key}: {value}" for key, value in context.items()] + [""]
-    lines += extra_lines + [""]
-    for name, frame in sections.items():
-        lines += [f"## {name}", "", (frame if as_is else formatted(frame)).to_markdown(), ""]
-    lines += [f"![{Path(f).stem}](figures/{Path(f).name})" for f in figures] + [""]
-    path.write_text("\n".join(lines))
-    path.with_suffix(".json").write_text(json.dumps(
-        {"context": context, **{name: json.loads(frame.to_json(orient="index")) for name, frame in sections.items()}},
-        indent=1, default=str))
+    shown = {name: (frame if as_is else formatted(frame)).to_markdown() for name, frame in sections.items()}
+    reports.write_report(path, shown, context, title=title, origin=reports.written_by(notebook), lines=extra_lines,
+                         figures=figures, data={"context": context, **reports.records(sections)})

@@ -22,7 +22,8 @@ import pandas as pd
 from pelliculum_lib.config import PROJECT_ROOT
 from pelliculum_lib.conversation import Dialogue, FilmFacts, build_dialogue
 from pelliculum_lib.data.catalogue import Catalogue
-from pelliculum_lib.evaluation.ablation import bootstrap
+from pelliculum_lib.data.values import dash_list
+from pelliculum_lib.evaluation.ablation import interval
 from pelliculum_lib.evaluation.metrics import ndcg_at_k
 from pelliculum_lib.recommending.meaning import FilmVectors, meaning_neighbours
 from pelliculum_lib.recommending.retrieval import Retriever
@@ -50,7 +51,7 @@ def tagged(catalogue: Catalogue, keywords: list[str]) -> set[int]:
     values = catalogue.movies["keywords"].tolist()
     ids = catalogue.movies["id"].tolist()
     return {int(f) for f, v in zip(ids, values)
-            if isinstance(v, str) and wanted & {k.strip() for k in v.split("-")}}
+            if wanted & set(dash_list(v))}
 
 
 @dataclass
@@ -141,9 +142,9 @@ def summary(methods: dict[str, pd.DataFrame], baseline: str, by: str = "language
             base = methods[baseline].reindex(part.index)
             row = {"method": name, by: group, "requests": len(part)}
             for metric in ("precision@8", "ndcg@8"):
-                row[metric], row[f"{metric} lo"], row[f"{metric} hi"] = bootstrap(part[metric], resamples, seed)
+                row |= interval(part[metric], (metric, f"{metric} lo", f"{metric} hi"), resamples, seed)
             diff = part["precision@8"].to_numpy() - base["precision@8"].to_numpy()
-            row["Δp@8"], row["Δ lo"], row["Δ hi"] = bootstrap(diff, resamples, seed)
+            row |= interval(diff, ("Δp@8", "Δ lo", "Δ hi"), resamples, seed)
             words = float(base["precision@8"].mean())
             row["× words"] = row["precision@8"] / words if words > 0 else np.inf
             rows.append(row)
@@ -212,8 +213,8 @@ def cold_table(methods: dict[str, pd.DataFrame], baseline: str, resamples: int =
     rows = []
     for name, frame in methods.items():
         row = {"method": name, "films": len(frame)}
-        row["ndcg@8"], row["lo"], row["hi"] = bootstrap(frame["ndcg@8"], resamples, seed)
+        row |= interval(frame["ndcg@8"], ("ndcg@8", "lo", "hi"), resamples, seed)
         diff = frame["ndcg@8"].to_numpy() - methods[baseline].reindex(frame.index)["ndcg@8"].to_numpy()
-        row["Δ vs " + baseline.split(" (")[0]], row["Δ lo"], row["Δ hi"] = bootstrap(diff, resamples, seed)
+        row |= interval(diff, ("Δ vs " + baseline.split(" (")[0], "Δ lo", "Δ hi"), resamples, seed)
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")

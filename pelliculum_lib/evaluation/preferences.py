@@ -20,7 +20,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from pelliculum_lib.data.catalogue import Catalogue, is_held_out
-from pelliculum_lib.evaluation.ablation import bootstrap
+from pelliculum_lib.data.values import dash_list
+from pelliculum_lib.evaluation.ablation import bootstrap, by_method, interval
 from pelliculum_lib.evaluation.metrics import ndcg_at_k, recall_at_k
 from pelliculum_lib.recommending.combination import METHODS, POOL, combine
 from pelliculum_lib.recommending.retrieval import Retriever
@@ -72,24 +73,21 @@ def pair_table(scores: pd.DataFrame, split: str, baselines: tuple[str, ...] = ("
     recall = part.pivot(index="target", columns="method", values="recall@8")
     rows = {}
     for method in wide.columns:
-        row = {}
-        row["ndcg@8"], row["ndcg lo"], row["ndcg hi"] = bootstrap(wide[method].to_numpy(), resamples, seed)
+        row = interval(wide[method].to_numpy(), ("ndcg@8", "ndcg lo", "ndcg hi"), resamples, seed)
         row["recall@8"] = float(recall[method].mean())
         for base in baselines:
             diff = wide[method].to_numpy() - wide[base].to_numpy()
-            row[f"Δ vs {base}"], row[f"Δ lo vs {base}"], row[f"Δ hi vs {base}"] = bootstrap(diff, resamples, seed)
+            row |= interval(diff, (f"Δ vs {base}", f"Δ lo vs {base}", f"Δ hi vs {base}"), resamples, seed)
         row["pairs"] = len(wide)
         rows[method] = row
-    out = pd.DataFrame(rows).T
-    out.index.name = "method"
-    return out.sort_values("ndcg@8", ascending=False)
+    return by_method(rows).sort_values("ndcg@8", ascending=False)
 
 
 def _leads(catalogue: Catalogue):
     credits = dict(zip(catalogue.movies["id"].astype(int), catalogue.movies["credits"]))
     def leads(film: int) -> list[str]:
         value = credits.get(int(film))
-        return [p.strip() for p in value.split("-")[:3]] if isinstance(value, str) else []
+        return dash_list(value)[:3]
     return leads
 
 

@@ -33,16 +33,16 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from pelliculum_lib.conversation.facts import FilmFacts
-from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, GENRE_WORDS, MOOD_FR, fold
-from pelliculum_lib.evaluation.ablation import bootstrap
-
-Language = Literal["en", "fr"]
+from pelliculum_lib.conversation.lexicon import GENRE_FR, GENRE_WORDS, fold, french_mood
+from pelliculum_lib.conversation.request import Language
+from pelliculum_lib.data.values import missing
+from pelliculum_lib.evaluation.ablation import interval
 
 DEV_SEED = 7  # development: write and tune users and conversation on this seed
 REPORT_SEED = 2026  # the reported numbers only: never used for tuning
@@ -254,10 +254,6 @@ def _decade(decade: int, language: Language, rng: random.Random) -> str:
     return f"from the {decade % 100 if short else decade}s"
 
 
-def _theme_fr(theme: str) -> str:
-    return FRENCH_THEMES.get(theme) or MOOD_FR.get(theme) or theme
-
-
 def _parts(said: Sequence[Fact], language: Language, rng: random.Random) -> tuple[str, str]:
     """(subject, modifiers) of the facts other than the liked film, in ``language``."""
     fr = language == "fr"
@@ -270,7 +266,7 @@ def _parts(said: Sequence[Fact], language: Language, rng: random.Random) -> tupl
         elif fact.kind == "decade":
             mods.append(_decade(int(fact.value), language, rng))
         else:
-            mods.append(f"sur {_theme_fr(str(fact.value))}" if fr else f"about {fact.value}")
+            mods.append(f"sur {french_mood(str(fact.value))}" if fr else f"about {fact.value}")
     joined = (" et " if fr else " and ").join(genres)
     if fr:
         subject = rng.choice((f"un film genre {joined}", f"quelque chose genre {joined}")) if genres else \
@@ -460,7 +456,7 @@ def _said_value(fact: Fact, language: Language) -> str:
     if fact.kind == "genre":
         return GENRE_FR[fact.value] if language == "fr" else _genre_en(str(fact.value))
     if fact.kind == "theme" and language == "fr":
-        return _theme_fr(str(fact.value))
+        return french_mood(str(fact.value))
     return str(fact.value)
 
 
@@ -522,7 +518,7 @@ def run(dialogue, facts: FilmFacts, users: Sequence[SimulatedUser], turns: int =
     to measure what the feature brings."""
     frame = pd.DataFrame([converse(dialogue, facts, user, turns) for user in users])
     if len(frame):
-        frame["success_turn"] = pd.Series([None if v != v or v is None else int(v) for v in frame["success_turn"]],
+        frame["success_turn"] = pd.Series([None if missing(v) else int(v) for v in frame["success_turn"]],
                                           dtype=object, index=frame.index)
     return frame
 
@@ -537,12 +533,12 @@ def summary(frame: pd.DataFrame, resamples: int = 2000, seed: int = 42) -> pd.Da
     rows = []
     for group, value, part in groups:
         row: dict[str, object] = {"group": group, "value": value, "users": len(part)}
-        turn = part["success_turn"].map(lambda t: np.inf if t is None or t != t else t).to_numpy(dtype=np.float64)
+        turn = part["success_turn"].map(lambda t: np.inf if missing(t) else t).to_numpy(dtype=np.float64)
         for k in range(1, limit + 1):
-            row[f"success@{k}"], row[f"success@{k} lo"], row[f"success@{k} hi"] = \
-                bootstrap((turn <= k).astype(float), resamples, seed)
-        row["mean turns"], row["mean turns lo"], row["mean turns hi"] = \
-            bootstrap(part["turns"].to_numpy(dtype=np.float64), resamples, seed)
+            row |= interval((turn <= k).astype(float), (f"success@{k}", f"success@{k} lo", f"success@{k} hi"),
+                            resamples, seed)
+        row |= interval(part["turns"].to_numpy(dtype=np.float64), ("mean turns", "mean turns lo", "mean turns hi"),
+                        resamples, seed)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -558,12 +554,11 @@ def ablation(frames: dict[str, pd.DataFrame], baseline: str, k: int = 5, resampl
         for language in ("all", "en", "fr"):
             keep = np.ones(len(frame), dtype=bool) if language == "all" else \
                 (frame.index.get_level_values("language") == language)
-            won = frame["success_turn"].map(lambda t: t is not None and t == t and t <= k).to_numpy(float)[keep]
-            won_base = base["success_turn"].map(lambda t: t is not None and t == t and t <= k).to_numpy(float)[keep]
+            won = frame["success_turn"].map(lambda t: not missing(t) and t <= k).to_numpy(float)[keep]
+            won_base = base["success_turn"].map(lambda t: not missing(t) and t <= k).to_numpy(float)[keep]
             row = {"variant": name, "language": language, "users": int(keep.sum())}
-            row[f"success@{k}"], row["lo"], row["hi"] = bootstrap(won, resamples, seed)
-            row["mean turns"], row["turns lo"], row["turns hi"] = \
-                bootstrap(frame["turns"].to_numpy(float)[keep], resamples, seed)
-            row[f"Δ success@{k} vs {baseline}"], row["Δ lo"], row["Δ hi"] = bootstrap(won - won_base, resamples, seed)
+            row |= interval(won, (f"success@{k}", "lo", "hi"), resamples, seed)
+            row |= interval(frame["turns"].to_numpy(float)[keep], ("mean turns", "turns lo", "turns hi"), resamples, seed)
+            row |= interval(won - won_base, (f"Δ success@{k} vs {baseline}", "Δ lo", "Δ hi"), resamples, seed)
             rows.append(row)
     return pd.DataFrame(rows)

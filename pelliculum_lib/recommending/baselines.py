@@ -17,6 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.data.values import dash_list
 
 
 def _text(movies: pd.DataFrame) -> pd.Series:
@@ -41,8 +42,7 @@ class Baselines:
         self.position = {f: i for i, f in enumerate(self.candidates)}
         self.frequency = counts
         movies = catalogue.movies
-        self.genres = {f: frozenset(str(g).split("-")) if isinstance(g, str) and g else frozenset()
-                       for f, g in zip(movies["id"], movies["genres"])}
+        self.genres = {f: frozenset(dash_list(g)) for f, g in zip(movies["id"], movies["genres"])}
         lists = train_edges.groupby("source_id")["rec_id"].apply(list)
         self.pairs: dict[int, Counter] = defaultdict(Counter)
         for source, items in lists.items():

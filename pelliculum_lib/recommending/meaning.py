@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from pelliculum_lib.data.values import listed
 from pelliculum_lib.modeling.encoder import TextEncoder
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,6 @@ def standard(values: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
     return (values - float(pool.mean())) / spread if spread > 0 else np.zeros(len(values))
 
 
-def _listed(value, limit: int | None = None) -> str:
-    if not isinstance(value, str):
-        return ""
-    parts = [p.strip() for p in value.split("-") if p.strip()]
-    return ", ".join(parts[:limit])
-
-
 def film_texts(movies: pd.DataFrame, keywords: bool = True) -> list[str]:
     """One passage per film: "Title. Genres: … Tagline Overview Keywords: …" (missing parts left out).
 
@@ -79,13 +73,13 @@ def film_texts(movies: pd.DataFrame, keywords: bool = True) -> list[str]:
                for c in ("title", "genres", "tagline", "overview", "keywords")]
     for title, genres, tagline, overview, words in zip(*columns):
         parts = [str(title).strip() + "."]
-        if (listed := _listed(genres)):
-            parts.append(f"Genres: {listed}.")
+        if names := listed(genres):
+            parts.append(f"Genres: {names}.")
         for free in (tagline, overview):
             if isinstance(free, str) and free.strip():
                 parts.append(free.strip())
-        if keywords and (listed := _listed(words)):
-            parts.append(f"Keywords: {listed}.")
+        if keywords and (names := listed(words)):
+            parts.append(f"Keywords: {names}.")
         texts.append(" ".join(parts))
     return texts
 

@@ -29,6 +29,7 @@ import pandas as pd
 from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.data.prompts import TITLE_SEPARATOR, chat
+from pelliculum_lib.data.values import clean, listed
 
 if TYPE_CHECKING:
     from pelliculum_lib.recommending.retrieval import Retriever
@@ -37,26 +38,21 @@ LETTERS = "ABCDEFGHIJKLMNOPQRST"  # at most 20 candidates, one token each (first
 RANKER_TEMPLATE = "Suggest movies similar to {film}\ncandidates:\n{candidates}\nmovie recommendations:"
 
 
-def _value(row: pd.Series, column: str):
-    value = row.get(column)
-    return None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
-
-
 def film_facts(row: pd.Series, cast: int = 3) -> str:
     """``Up (2009; Animation, Comedy; with Ed Asner, Christopher Plummer, Jordan Nagai)``: what is known."""
     parts = []
-    if (year := _value(row, "year")) is not None:
+    if (year := clean(row.get("year"))) is not None:
         parts.append(str(int(year)))
-    if genres := _value(row, "genres"):
-        parts.append(", ".join(str(genres).split("-")[:3]))
-    if credits := _value(row, "credits"):
-        parts.append("with " + ", ".join(str(credits).split("-")[:cast]))
+    if genres := listed(row.get("genres"), 3):
+        parts.append(genres)
+    if credits := listed(row.get("credits"), cast):
+        parts.append("with " + credits)
     label = str(row["label"])
     return f"{label} ({'; '.join(parts)})" if parts else label
 
 
 def candidate_line(letter: str, row: pd.Series) -> str:
-    year = _value(row, "year")
+    year = clean(row.get("year"))
     label = str(row["label"])
     return f"{letter}. {label}" + (f" ({int(year)})" if year is not None and str(int(year)) not in label else "")
 
@@ -223,6 +219,13 @@ def fuse(letter_logprobs: np.ndarray, weight: float) -> np.ndarray:
         return np.arange(n)
     prior = -np.log2(np.arange(n) + 2.0)
     return np.lexsort((np.arange(n), -(letter_logprobs + weight * prior)))
+
+
+def fused_lists(candidates: dict[int, Sequence[int]], scores: dict[int, np.ndarray], weight: float,
+                n: int = 8) -> dict[int, list[int]]:
+    """Each film's first ``n`` candidates in :func:`fuse` order (``scores`` cut to its candidates)."""
+    return {f: [candidates[f][i] for i in fuse(np.asarray(scores[f])[:len(candidates[f])], weight)][:n]
+            for f in candidates}
 
 
 # --------------------------------------------------------------------------- the phase-4 data

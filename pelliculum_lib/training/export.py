@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pelliculum_lib.config import HUB_BASE_MODEL, HUB_DATASET, PROJECT_ROOT, Settings, get_settings
 from pelliculum_lib.modeling.loading import load_model
+from pelliculum_lib.reports import write_json
 
 CARD = """---
 base_model: {base}
@@ -145,9 +146,5 @@ def push_all(folders: dict[str, Path], repo_id: str | None, dry_run: bool = True
 
 def write_report(reports_dir: str | Path, checks: dict[str, dict], plans: dict) -> Path:
     """``export.json``: each parity summary (by exported model) and what each upload holds."""
-    reports = Path(reports_dir)
-    reports.mkdir(parents=True, exist_ok=True)
-    path = reports / "export.json"
     parity_summary = {name: {k: v for k, v in check.items() if k != "differences"} for name, check in checks.items()}
-    path.write_text(json.dumps({"parity": parity_summary, "uploads": plans}, indent=1))
-    return path
+    return write_json(Path(reports_dir) / "export.json", {"parity": parity_summary, "uploads": plans})

@@ -20,6 +20,7 @@ import numpy as np
 from pelliculum_lib.conversation.reading import prompt, write
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.data.messages import held_out_messages
+from pelliculum_lib.data.values import dash_list
 
 GENRE_WORDS = {
     "Action": (["action film", "action movie", "action flick", "something with action"], ["film d'action", "film d'action", "truc d'action"]),
@@ -143,8 +144,7 @@ class Vocabulary:
         titles = list(zip(top["label"].astype(str), top["title"].astype(str)))
         people = []
         for credits in top["credits"].iloc[:actors_from]:
-            if isinstance(credits, str):
-                people += [p.strip() for p in credits.split("-")[:3] if len(p.strip().split()) >= 2]
+            people += [p for p in dash_list(credits)[:3] if len(p.split()) >= 2]
         people = list(dict.fromkeys(people))
         counts = Counter(p.split()[-1] for p in people)
         surnames = {p.split()[-1]: p for p in people if counts[p.split()[-1]] == 1 and len(p.split()[-1]) > 3}
