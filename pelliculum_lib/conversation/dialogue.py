@@ -15,14 +15,14 @@ import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Literal
 
 from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.conversation.explain import reason, shared_facts, constraint_facts
 from pelliculum_lib.conversation.facts import FilmFacts
 from pelliculum_lib.conversation.reading import explained, merged
 from pelliculum_lib.conversation.request import Constraint, Language, Request
-from pelliculum_lib.conversation.understanding import Parser, language_signal
+from pelliculum_lib.conversation.understanding import Parser
 
 
 class UnknownConversation(LookupError):
@@ -38,7 +38,11 @@ class NothingToRemove(ValueError):
 
 
 class NotShown(ValueError):
-    """A card action names a film this conversation has not shown (HTTP 422)."""
+    """A card action (``field``: more_like or not_for_me) names a film this conversation has not shown (HTTP 422)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 #: What the conversation layer can do beyond one request; the simulated users switch each off to measure it.
@@ -96,14 +100,18 @@ class ConversationStore:
             return conversation
 
 
+#: What a reply is: films ("ok"), fewer than asked, none left for "more", an answer to "why", an unknown film
+#: (suggestions given), or nothing to recommend from (the reply asks).
+ReplyStatus = Literal["ok", "fewer", "more_none", "explain", "unknown", "no_film"]
+
+
 @dataclass
 class Reply:
     conversation_id: str
     language: Language
     text: str
-    status: str  # ok | fewer | more_none | explain | unknown | no_film
+    status: ReplyStatus
     film: int | None = None
-    match: str = "exact"
     constraints: list[Constraint] = field(default_factory=list)
     films: list[tuple[int, str]] = field(default_factory=list)  # (film id, reason)
     suggestions: list[int] = field(default_factory=list)
@@ -310,7 +318,8 @@ class Dialogue:
     def _card(self, conversation: Conversation, film: int, action: str) -> Reply:
         """A card's button: the same critique as "more like the Nth one" / "not the Nth one", for that film."""
         if film not in conversation.shown:
-            raise NotShown(f"Film {film} was not shown in this conversation: a card action names a film of its answers.")
+            raise NotShown("more_like" if action == "pivot" else "not_for_me", f"Film {film} was not shown in this "
+                           "conversation: a card action names a film of its answers.")
         if film not in conversation.last:  # a card of an earlier answer: it becomes the film critiqued
             conversation.last = [film] + conversation.last
         asked = Request(action=action, position=conversation.last.index(film) + 1)
@@ -318,8 +327,7 @@ class Dialogue:
 
     def _message(self, conversation: Conversation, message: str) -> Reply:
         understood = self.understand(message, conversation.request)
-        rest = message.replace(understood.film_span, " ") if understood.film_span else message
-        language = language_signal(rest) or (conversation.language if conversation.turns > 1 else understood.language)
+        language = understood.said or (conversation.language if conversation.turns > 1 else understood.language)
         conversation.language = language
         asked = understood.request
         previous = conversation.request
@@ -495,5 +503,5 @@ class Dialogue:
         conversation.request = request
         conversation.last = [f for f, _ in films]
         conversation.shown.update(conversation.last)
-        return Reply(conversation.id, language, text, status, request.film, match, chips, films,
+        return Reply(conversation.id, language, text, status, request.film, chips, films,
                      alternatives=list(alternatives or []))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pelliculum_lib.conversation.facts import FilmFacts
-from pelliculum_lib.conversation.lexicon import FEELINGS, FRENCH_THEMES, GENRE_FR, MOOD_FR, MOOD_QUERIES
+from pelliculum_lib.conversation.lexicon import FEELINGS, GENRE_FR, french_mood, mood_query
 from pelliculum_lib.conversation.request import Language, Request
 
 
@@ -74,13 +74,13 @@ def constraint_facts(facts: FilmFacts, film: int, request: Request, language: La
     if request.max_runtime is not None and not np.isnan(facts.runtime[b]):
         parts.append(f"{int(facts.runtime[b])} min")
     if request.mood:
-        words = set(" ".join(MOOD_QUERIES.get(m, m) for m in request.mood).split())
+        words = set(" ".join(mood_query(m) for m in request.mood).split())
         themes = [k for k in facts.keywords[b] if set(k.split()) & words]
         if themes:
             parts.append(("thèmes : " if fr else "themes: ") + ", ".join(themes[:3]))
         for mood in request.mood:  # a theme its own text speaks of ("sharks" in Jaws's overview)
             if mood not in FEELINGS and not themes and facts.speaks_of(film, mood):
-                name = FRENCH_THEMES.get(mood, MOOD_FR.get(mood, mood)) if fr else mood
+                name = french_mood(mood) if fr else mood
                 parts.append((f"son résumé parle de {name}" if fr else f"its story involves {name}"))
     if request.description and not any(p.startswith(("themes", "thèmes", "its story", "son résumé")) for p in parts):
         # found by meaning: what the film is about, in its own catalogue words

@@ -7,11 +7,7 @@ message: see :func:`fold`), so "Années", "annees" and "ANNÉES" are one word.
 from __future__ import annotations
 
 import unicodedata
-
-#: TMDB's genre names as the catalogue writes them.
-GENRES = ("Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family", "Fantasy",
-          "Foreign", "History", "Horror", "Music", "Mystery", "Romance", "Science Fiction", "TV Movie",
-          "Thriller", "War", "Western")
+from dataclasses import dataclass
 
 #: Regular expressions (folded text) -> the genres they name. Longer phrases first.
 GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
@@ -44,47 +40,81 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"tv movies?|telefilms?|made for tv", ("TV Movie",)),
 ]
 
-#: Canonical mood and theme terms (English: the catalogue's overviews are English) and how users say them.
-MOODS: list[tuple[str, str]] = [
-    ("feel-good", r"feel[- ]?good|qui fait du bien|reconfortants?|heart[- ]?warming|feelgood|chaleureux"),
-    ("funny", r"funny|hilarious|droles?|marrants?|qui fait rire|rigolos?|hilarants?"),
-    ("scary", r"scary|qui fait(?: tres)? peur|flippants?|effrayants?|terrifi(?:ying|ants?)|frightening|creepy"),
-    ("sad", r"\bsad\b|tristes?|qui (?:me |nous |te )?fait? pleurer|tear[- ]?jerkers?|makes? (?:you|me|us) cry"),
-    ("romantic", r"romantic|(?:chose de |truc )romantiques?"),
-    ("uplifting", r"uplifting|inspiring|inspirants?|motivants?|inspirational|motivating"),
-    ("mind-bending", r"mind[- ]?(?:bending|blowing)|plot twists?|\btwists?\b|retourne(?:nt)? (?:le|la) (?:cerveau|tete)"
-                     r"|complex plot|intrigue complexe|casse[- ]tetes?|cerebral"),
-    ("dark", r"\bdark\b|sombres?|glauques?|\bnoirs?\b|gritty|bleak"),
-    ("violent", r"violente?s?"),
-    ("slow", r"\bslow\b|\blents?\b|contemplati(?:f|fs|ve|ves)"),
-    ("epic", r"\bepic\b|epiques?"),
-    ("space", r"outer space|\bspace\b|l'espace|\bespace\b|spatial|spaceships?|vaisseaux? spatia(?:l|ux)"),
-    ("heist", r"heists?|\bcasses?\b|braquages?|(?:bank )?robber(?:y|ies)|hold[- ]ups?"),
-    ("time travel", r"time[- ]travel(?:l?ing)?|voyages? dans le temps|time machines?"),
-    ("dinosaurs", r"dinosaur(?:s|es)?"),
-    ("zombies", r"zombies?"),
-    ("vampires", r"vampires?"),
-    ("robots", r"robots?|androids?"),
-    ("superhero", r"super[- ]?hero(?:s|es)?"),
-    ("revenge", r"revenge|vengeances?|vendettas?"),
-    ("prison", r"prisons?|\bjail\b|prisonniers?"),
-    ("mafia", r"mafias?|\bmob\b|mobsters?|gangsters?"),
-    ("serial killer", r"serial[- ]killers?|tueurs? en serie"),
-    ("road trip", r"road[- ]?trips?|road[- ]?movies?"),
-    ("sport", r"\bsports?\b|sportifs?"),
-    ("christmas", r"christmas|\bxmas\b|\bnoel\b"),
-    ("high school", r"high[- ]?school|\blycee\b|lyceens?"),
-    ("wedding", r"weddings?|mariages?"),
-    ("spy", r"\bspy\b|\bspies\b|espions?|espionnage"),
-    ("survival", r"survival|\bsurvie\b"),
-    ("dystopia", r"dystopi(?:a|an|e|que|ques)"),
-    ("aliens", r"\baliens\b|extra[- ]?terrestres?|alien invasion"),
-    ("friendship", r"friendship|amitie"),
-]
 
-#: The moods that are feelings (searched by content similarity); every other mood is a theme (searched as a word).
-FEELINGS = frozenset({"feel-good", "funny", "scary", "sad", "romantic", "uplifting", "mind-bending", "dark", "violent",
-                      "slow", "epic"})
+@dataclass(frozen=True)
+class Mood:
+    """A mood or theme the conversation understands, in English (the catalogue's overviews are English)."""
+
+    name: str  # canonical: what a request's ``mood`` holds
+    pattern: str  # how users say it (a regular expression over folded text)
+    query: str  # the catalogue's words it is searched with in overviews, keywords and taglines
+    french: str | None = None  # its French name (None: the theme's French word, else the name itself)
+    genres: tuple[str, ...] = ()  # genres it leans to (a soft boost in ranking, never a filter)
+    feeling: bool = False  # a feeling (searched by content similarity), else a theme (searched as a word)
+
+
+#: Every mood and theme by name, in matching order.
+MOODS: dict[str, Mood] = {mood.name: mood for mood in (
+    Mood("feel-good", "feel[- ]?good|qui fait du bien|reconfortants?|heart[- ]?warming|feelgood|chaleureux",
+         "heartwarming friendship family love comedy", french="qui fait du bien", genres=("Comedy", "Family"),
+         feeling=True),
+    Mood("funny", "funny|hilarious|droles?|marrants?|qui fait rire|rigolos?|hilarants?",
+         "comedy hilarious funny", french="drôle", genres=("Comedy",), feeling=True),
+    Mood("scary", "scary|qui fait(?: tres)? peur|flippants?|effrayants?|terrifi(?:ying|ants?)|frightening|creepy",
+         "horror terror haunted nightmare fear", french="qui fait peur", genres=("Horror",), feeling=True),
+    Mood("sad", r"\bsad\b|tristes?|qui (?:me |nous |te )?fait? pleurer|tear[- ]?jerkers?|makes? (?:you|me|us) cry",
+         "tragedy grief loss death cancer", french="triste", genres=("Drama",), feeling=True),
+    Mood("romantic", "romantic|(?:chose de |truc )romantiques?",
+         "love romance falls in love", french="romantique", genres=("Romance",), feeling=True),
+    Mood("uplifting", "uplifting|inspiring|inspirants?|motivants?|inspirational|motivating",
+         "inspiring courage hope dream triumph", french="inspirant", genres=("Drama",), feeling=True),
+    Mood("mind-bending", r"mind[- ]?(?:bending|blowing)|plot twists?|\btwists?\b|"
+                         r"retourne(?:nt)? (?:le|la) (?:cerveau|tete)|complex plot|intrigue complexe|"
+                         r"casse[- ]tetes?|cerebral",
+         "mind twist reality dream memory identity", french="retors", genres=("Mystery", "Science Fiction", "Thriller"),
+         feeling=True),
+    Mood("dark", r"\bdark\b|sombres?|glauques?|\bnoirs?\b|gritty|bleak",
+         "dark death murder violence evil", french="sombre", genres=("Crime", "Thriller", "Horror"), feeling=True),
+    Mood("violent", "violente?s?",
+         "violence brutal killer blood", french="violent", genres=("Action", "Crime"), feeling=True),
+    Mood("slow", r"\bslow\b|\blents?\b|contemplati(?:f|fs|ve|ves)",
+         "contemplative quiet", french="contemplatif", feeling=True),
+    Mood("epic", r"\bepic\b|epiques?",
+         "epic battle kingdom", french="épique", genres=("Adventure", "History", "War"), feeling=True),
+    Mood("space", r"outer space|\bspace\b|l'espace|\bespace\b|spatial|spaceships?|vaisseaux? spatia(?:l|ux)",
+         "space astronaut planet spaceship galaxy", french="espace", genres=("Science Fiction",)),
+    Mood("heist", r"heists?|\bcasses?\b|braquages?|(?:bank )?robber(?:y|ies)|hold[- ]ups?",
+         "heist robbery thieves bank vault", french="braquage", genres=("Crime",)),
+    Mood("time travel", "time[- ]travel(?:l?ing)?|voyages? dans le temps|time machines?",
+         "time travel future past", french="voyage dans le temps"),
+    Mood("dinosaurs", "dinosaur(?:s|es)?", "dinosaur", french="dinosaures"),
+    Mood("zombies", "zombies?", "zombie undead", genres=("Horror",)),
+    Mood("vampires", "vampires?", "vampire", genres=("Horror",)),
+    Mood("robots", "robots?|androids?", "robot android artificial intelligence", genres=("Science Fiction",)),
+    Mood("superhero", "super[- ]?hero(?:s|es)?", "superhero powers", french="super-héros", genres=("Action",)),
+    Mood("revenge", "revenge|vengeances?|vendettas?", "revenge vengeance", french="vengeance"),
+    Mood("prison", r"prisons?|\bjail\b|prisonniers?", "prison inmate escape"),
+    Mood("mafia", r"mafias?|\bmob\b|mobsters?|gangsters?", "mafia mob gangster", genres=("Crime",)),
+    Mood("serial killer", "serial[- ]killers?|tueurs? en serie",
+         "serial killer", french="tueur en série", genres=("Crime", "Thriller")),
+    Mood("road trip", "road[- ]?trips?|road[- ]?movies?", "road trip journey"),
+    Mood("sport", r"\bsports?\b|sportifs?", "sports team coach"),
+    Mood("christmas", r"christmas|\bxmas\b|\bnoel\b", "christmas santa", french="Noël"),
+    Mood("high school", r"high[- ]?school|\blycee\b|lyceens?", "high school teenagers", french="lycée"),
+    Mood("wedding", "weddings?|mariages?", "wedding bride", french="mariage"),
+    Mood("spy", r"\bspy\b|\bspies\b|espions?|espionnage",
+         "spy agent espionage", french="espionnage", genres=("Action", "Thriller")),
+    Mood("survival", r"survival|\bsurvie\b", "survival stranded wilderness", french="survie"),
+    Mood("dystopia", "dystopi(?:a|an|e|que|ques)",
+         "dystopia dystopian", french="dystopie", genres=("Science Fiction",)),
+    Mood("aliens", r"\baliens\b|extra[- ]?terrestres?|alien invasion",
+         "alien extraterrestrial invasion", french="extraterrestres", genres=("Science Fiction",)),
+    Mood("friendship", "friendship|amitie", "friendship friends", french="amitié"),
+
+)}
+
+#: The moods that are feelings; every other mood is a theme.
+FEELINGS = frozenset(name for name, mood in MOODS.items() if mood.feeling)
 
 #: "a film about sharks" / "un film sur les requins": the free theme, translated where known.
 THEME_TRANSLATIONS = {
@@ -122,57 +152,36 @@ GENRE_VOCABULARY = {
     "fantastique": ("Fantasy",), "policier": ("Crime",), "historical": ("History",), "historique": ("History",),
 }
 
-#: Original languages, by the adjective or "in <language>".
-LANGUAGES: list[tuple[str, str]] = [
-    ("fr", r"french|francaise?s?"), ("es", r"spanish|espagnole?s?"), ("ja", r"japanese|japonaise?s?"),
-    ("ko", r"korean|coreenn?e?s?"), ("it", r"italian|italienn?e?s?"), ("de", r"german|allemande?s?"),
-    ("en", r"english|anglaise?s?|anglophones?"), ("zh", r"chinese|chinoise?s?"), ("hi", r"hindi|bollywood"),
-    ("ru", r"russian|russes?"),
-]
-LANGUAGE_NAMES = {"fr": ("French", "français"), "es": ("Spanish", "espagnol"), "ja": ("Japanese", "japonais"),
-                  "ko": ("Korean", "coréen"), "it": ("Italian", "italien"), "de": ("German", "allemand"),
-                  "en": ("English", "anglais"), "zh": ("Chinese", "chinois"), "hi": ("Hindi", "hindi"),
-                  "ru": ("Russian", "russe")}
+
+@dataclass(frozen=True)
+class SpokenLanguage:
+    """An original language a request may ask for."""
+
+    code: str  # ISO 639-1, as the catalogue writes it
+    pattern: str  # its adjective as users say it (folded text)
+    english: str
+    french: str
+
+
+#: Original languages by code, named by their adjective or "in <language>".
+LANGUAGES: dict[str, SpokenLanguage] = {language.code: language for language in (
+    SpokenLanguage("fr", r"french|francaise?s?", "French", "français"),
+    SpokenLanguage("es", r"spanish|espagnole?s?", "Spanish", "espagnol"),
+    SpokenLanguage("ja", r"japanese|japonaise?s?", "Japanese", "japonais"),
+    SpokenLanguage("ko", r"korean|coreenn?e?s?", "Korean", "coréen"),
+    SpokenLanguage("it", r"italian|italienn?e?s?", "Italian", "italien"),
+    SpokenLanguage("de", r"german|allemande?s?", "German", "allemand"),
+    SpokenLanguage("en", r"english|anglaise?s?|anglophones?", "English", "anglais"),
+    SpokenLanguage("zh", r"chinese|chinoise?s?", "Chinese", "chinois"),
+    SpokenLanguage("hi", r"hindi|bollywood", "Hindi", "hindi"),
+    SpokenLanguage("ru", r"russian|russes?", "Russian", "russe"),
+)}
 
 GENRE_FR = {"Action": "action", "Adventure": "aventure", "Animation": "animation", "Comedy": "comédie",
             "Crime": "policier", "Documentary": "documentaire", "Drama": "drame", "Family": "famille",
             "Fantasy": "fantastique", "Foreign": "étranger", "History": "histoire", "Horror": "horreur",
             "Music": "musique", "Mystery": "mystère", "Romance": "romance", "Science Fiction": "science-fiction",
             "TV Movie": "téléfilm", "Thriller": "thriller", "War": "guerre", "Western": "western"}
-MOOD_FR = {"feel-good": "qui fait du bien", "funny": "drôle", "scary": "qui fait peur", "sad": "triste",
-           "romantic": "romantique", "uplifting": "inspirant", "mind-bending": "retors", "dark": "sombre",
-           "violent": "violent", "slow": "contemplatif", "epic": "épique", "space": "espace", "heist": "braquage",
-           "time travel": "voyage dans le temps", "dinosaurs": "dinosaures", "superhero": "super-héros",
-           "revenge": "vengeance", "serial killer": "tueur en série", "christmas": "Noël", "high school": "lycée",
-           "wedding": "mariage", "spy": "espionnage", "survival": "survie", "dystopia": "dystopie",
-           "aliens": "extraterrestres", "friendship": "amitié"}
-
-#: Words a mood is searched with in overviews, keywords and taglines (the catalogue's own words).
-MOOD_QUERIES = {
-    "feel-good": "heartwarming friendship family love comedy", "funny": "comedy hilarious funny",
-    "scary": "horror terror haunted nightmare fear", "sad": "tragedy grief loss death cancer",
-    "romantic": "love romance falls in love", "uplifting": "inspiring courage hope dream triumph",
-    "mind-bending": "mind twist reality dream memory identity", "dark": "dark death murder violence evil",
-    "violent": "violence brutal killer blood", "slow": "contemplative quiet", "epic": "epic battle kingdom",
-    "space": "space astronaut planet spaceship galaxy", "heist": "heist robbery thieves bank vault",
-    "time travel": "time travel future past", "dinosaurs": "dinosaur", "zombies": "zombie undead",
-    "vampires": "vampire", "robots": "robot android artificial intelligence", "superhero": "superhero powers",
-    "revenge": "revenge vengeance", "prison": "prison inmate escape", "mafia": "mafia mob gangster",
-    "serial killer": "serial killer", "road trip": "road trip journey", "sport": "sports team coach",
-    "christmas": "christmas santa", "high school": "high school teenagers", "wedding": "wedding bride",
-    "spy": "spy agent espionage", "survival": "survival stranded wilderness", "dystopia": "dystopia dystopian",
-    "aliens": "alien extraterrestrial invasion", "friendship": "friendship friends",
-}
-
-#: Genres a mood leans to (a soft boost in ranking, never a filter).
-MOOD_GENRES = {
-    "feel-good": ("Comedy", "Family"), "funny": ("Comedy",), "scary": ("Horror",), "sad": ("Drama",),
-    "romantic": ("Romance",), "uplifting": ("Drama",), "mind-bending": ("Mystery", "Science Fiction", "Thriller"),
-    "dark": ("Crime", "Thriller", "Horror"), "violent": ("Action", "Crime"), "epic": ("Adventure", "History", "War"),
-    "space": ("Science Fiction",), "heist": ("Crime",), "superhero": ("Action",), "spy": ("Action", "Thriller"),
-    "aliens": ("Science Fiction",), "robots": ("Science Fiction",), "dystopia": ("Science Fiction",),
-    "zombies": ("Horror",), "vampires": ("Horror",), "serial killer": ("Crime", "Thriller"), "mafia": ("Crime",),
-}
 
 #: Number words (for "under two hours", "moins de deux heures").
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4}
@@ -194,13 +203,13 @@ FRENCH_WORDS = {
     "envie", "sympa", "bons", "bon", "sans", "annees", "note", "notes", "bien", "encore", "autres", "pourquoi",
     "plus", "ancien", "anciens", "recent", "recents", "seulement", "uniquement", "que", "mais", "pas", "trop",
     "comedie", "comedies", "drole", "droles", "horreur", "avant", "depuis", "moins", "heures", "heure", "sur",
-    "qui", "fait", "peur", "un", "film", "veux", "voudrais", "aimerais", "t'as", "stp", "svp", "dessin",
+    "qui", "fait", "peur", "film", "veux", "voudrais", "aimerais", "t'as", "stp", "svp", "dessin",
     "anime", "animes", "policier", "polar", "drame", "aventure", "guerre", "ou", "joue", "jouent", "au", "aux",
     "deuxieme", "premier", "troisieme", "dernier", "sortis", "sorti", "entre", "ce", "soir", "ans", "bonjour",
     "salut", "d'autres", "l'espace", "d'horreur", "d'animation", "c'est", "n'importe", "fais", "mon", "ma",
     "mes", "nous", "on", "il", "elle", "ils", "ya", "y", "leur", "tres", "vieux", "vieille", "marrant",
-    "autre", "chose", "coucou", "espagnol", "francais", "anglais", "allemand", "italien", "japonais", "merci",
-    "salut", "quoi", "stp", "svp", "des", "plein", "truc", "trucs", "genial", "super", "vraiment", "beaucoup",
+    "autre", "chose", "coucou", "espagnol", "francais", "anglais", "allemand", "italien", "japonais", "plein",
+    "truc", "trucs", "genial", "super", "vraiment", "beaucoup",
 }
 ENGLISH_WORDS = {
     "the", "a", "an", "i", "me", "you", "what", "should", "watch", "like", "similar", "to", "movies", "movie",
@@ -224,9 +233,6 @@ FILLER = FRENCH_WORDS | ENGLISH_WORDS | {
 }
 
 
-#: The canonical mood and theme names (the values of :data:`MOODS`).
-MOOD_NAMES = frozenset(name for name, _ in MOODS)
-
 #: Words that say nothing of what a film is about: a description is what remains without them and :data:`FILLER`.
 DESCRIPTION_STOP = {
     "want", "wanna", "looking", "look", "find", "recommend", "recommendation", "recommendations", "suggestion",
@@ -237,16 +243,27 @@ DESCRIPTION_STOP = {
     "movies", "flick", "flicks", "story", "stories", "one", "ones", "lot", "lots", "have", "has", "had", "get",
     "got", "gets", "been", "being", "would", "could", "should", "will", "can", "may", "might", "must", "also",
     "then", "than", "that", "this", "these", "those", "such", "some", "any", "all", "each", "every", "other",
-    "idees", "idee", "envie", "suggestions", "propositions", "conseils", "conseil", "regarder", "voir", "vu", "ce",
+    "idees", "idee", "envie", "propositions", "conseils", "conseil", "regarder", "voir", "vu", "ce",
     "cette", "ces", "soir", "ceux", "celui", "celle", "ils", "elles", "leur", "leurs", "son", "sa", "ses", "dont",
     "ou", "quand", "comment", "aussi", "bien", "tres", "vraiment", "bon", "bons", "bonne", "bonnes", "sympa", "genre",
     "quelque", "chose", "choses", "truc", "trucs", "histoire", "histoires", "pourrais", "pourriez", "peux", "peut",
     "avez", "aurais", "auriez", "connais", "connaissez", "suggerer", "suggere", "recommander", "conseiller",
     "proposer", "cherche", "cherches", "voudrais", "aimerais", "veux", "svp", "stp", "merci", "hey", "hello",
-    "bonjour", "salut", "bonsoir", "please", "pls", "avoir", "etre", "fait", "faire", "font", "est", "sont",
+    "bonjour", "salut", "bonsoir", "pls", "avoir", "etre", "fait", "faire", "font", "est", "sont",
     "environ", "about", "around", "roughly", "humeur", "mood", "est-ce", "montrer", "montres", "conseilles",
     "proposes", "recommandes", "suggeres", "donner", "donnes", "sure", "else", "sais", "know", "think", "pense",
 }
+
+
+def mood_query(mood: str) -> str:
+    """The words a mood is searched with (a free theme: itself)."""
+    return MOODS[mood].query if mood in MOODS else mood
+
+
+def french_mood(mood: str) -> str:
+    """A mood's or a theme's French name ("funny" -> "drôle", "sharks" -> "requins"), else the name itself."""
+    known = MOODS.get(mood)
+    return (known.french if known else None) or FRENCH_THEMES.get(mood, mood)
 
 
 def fold(text: str) -> str:

@@ -23,14 +23,15 @@ import re
 from dataclasses import dataclass, field
 
 from pelliculum_lib.conversation.critiques import DIRECTIONS
-from pelliculum_lib.conversation.lexicon import GENRE_FR, LANGUAGE_NAMES, MOOD_QUERIES, fold
+from pelliculum_lib.conversation import lexicon
+from pelliculum_lib.conversation.lexicon import GENRE_FR, fold
 from pelliculum_lib.conversation.request import Request
 
 READER_PROMPT = "Read the film request into one line."  # short: every turn and training example carries it
 ACTIONS = ("new", "more", "refine", "why", "pivot", "reject")
 GENRES = tuple(sorted(g for g in GENRE_FR if g not in ("Foreign", "TV Movie")))
-LANGUAGES = tuple(sorted(LANGUAGE_NAMES))
-MOODS = tuple(sorted(MOOD_QUERIES))
+LANGUAGES = tuple(sorted(lexicon.LANGUAGES))
+MOODS = tuple(sorted(lexicon.MOODS))
 RELATIVE = ("older", "newer", "shorter", "longer")
 FIELDS = ("a", "f", "p", "xp", "g", "xg", "y", "r", "t", "tm", "l", "m", "rel", "d", "n")
 MAX_SURFACE = 60

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 from pelliculum_lib.conversation.critiques import OPPOSITE, label as direction_label
-from pelliculum_lib.conversation.lexicon import FRENCH_THEMES, GENRE_FR, LANGUAGE_NAMES, MOOD_FR
+from pelliculum_lib.conversation.lexicon import GENRE_FR, LANGUAGES, french_mood
 
 Action = Literal["new", "more", "refine", "why", "pivot", "reject"]
 Language = Literal["en", "fr"]
@@ -165,7 +165,8 @@ class Request:
         if self.min_runtime is not None:
             chips.append(Constraint("min_runtime:", "min_runtime", (f"≥ {self.min_runtime} min")))
         if self.original_language is not None:
-            english, french = LANGUAGE_NAMES.get(self.original_language, (self.original_language,) * 2)
+            known = LANGUAGES.get(self.original_language)
+            english, french = (known.english, known.french) if known else (self.original_language,) * 2
             chips.append(Constraint("original_language:", "original_language",
                                     f"en {french}" if fr else f"in {english}"))
         if self.description:  # the moods were read from it: one chip, as the user said it
@@ -175,8 +176,7 @@ class Request:
             chips.append(Constraint(f"{'surprise' if name == 'surprise' else 'leaning'}:{name}",
                                     "surprise" if name == "surprise" else "leaning", direction_label(name, fr)))
         for mood in ([] if self.description else self.mood):
-            chips.append(Constraint(f"mood:{mood}", "mood", (MOOD_FR.get(mood) or FRENCH_THEMES.get(mood, mood)) if fr
-                                    else mood))
+            chips.append(Constraint(f"mood:{mood}", "mood", french_mood(mood) if fr else mood))
         return chips
 
 

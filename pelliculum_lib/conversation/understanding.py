@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
-import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver
 from pelliculum_lib.conversation.critiques import CUES as DIRECTION_CUES
 from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS,
-                                                 GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOOD_NAMES, MOODS,
-                                                 NUMBER_WORDS, ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
+                                                 GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOODS, NUMBER_WORDS,
+                                                 ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
 from pelliculum_lib.conversation.request import Language, Request
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -48,12 +47,17 @@ YEAR = r"((?:19|20)\d\d)"
 _DECADE_WORDS = {"sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
                  "soixante": 1960, "soixante-dix": 1970, "soixante dix": 1970, "quatre-vingt": 1980,
                  "quatre vingt": 1980, "quatre-vingts": 1980, "quatre-vingt-dix": 1990, "quatre vingt dix": 1990}
+#: "without", "pas de", "no more", "sauf": what follows (a genre, a person) is excluded.
 _EXCLUDE_BEFORE = re.compile(
     r"(?:without|\bno\b|\bnot\b|except|excluding|avoid|anything but|rather than|instead of|\bhate\b|i dislike|"
     r"not a fan of|sans|\bpas\b|sauf|aucune?|\bni\b|jamais|deteste|evite|pas fan|hors|plutot que|no more|nothing)"
     r"(?:[\s']+(?:any|a|an|de|d|des|du|la|le|les|l|un|une|films?|movies?|trop|too|much|more|of|the|genre|type|"
     r"avec|with|fan|of|that|is|are|ca|c|est|en|mode|style)\b)*[\s']*$")
+#: "no horror *or* animation": between two genre words, an exclusion carries along.
 _CHAIN = re.compile(r"^[\s,]*(?:or|nor|ni|and|et|ou|,)[\s']*(?:(?:de|d|des|du|la|le|les|l|any|a|an)[\s']+)*$")
+#: "not too scary", "rien de trop violent": a mood said not to be wanted.
+_NOT_BEFORE = re.compile(r"(?:\bnot|\bpas|\bno|\bnothing|\brien de|\bsans|\bwithout)[\s']+"
+                         r"(?:(?:too|trop|very|tres|de|d|a|an|the|la|le|les|des)[\s']+)*$")
 #: "like Heat for its atmosphere", "same vibe", "pour son ambiance", "dans le même esprit": neighbours by meaning.
 _VIBE = re.compile(
     r"\b(?:for (?:its|the|their) (?:atmosphere|mood|vibes?|tone|feel|feeling|ambiance|ambience|style|spirit)|"
@@ -110,7 +114,7 @@ _MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "c
                 "et", "and", "s'il", "te", "vous", "plait", "plaît", "like", "those", "that", "this", "these",
                 "comme", "ca", "ça", "yes", "oui", "any", "idees", "ideas", "propositions", "titles", "titres",
                 "je", "veux", "want", "i", "the", "recommendations", "recos", "go", "on", "continue", "keep",
-                "going", "let's", "see", "voir", "encore", "s'", "pls", "plz", "autres", "choses", "ones", "?",
+                "going", "let's", "see", "voir", "encore", "s'", "pls", "plz", "autres", "choses", "?",
                 "lot", "few", "quelques", "tu", "as", "t'as", "have", "you", "got", "can", "could"}
 _REFINE_START = re.compile(
     r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|not|pas|"
@@ -123,6 +127,48 @@ _FRESH = re.compile(r"\b(?:i want|i'd like|i would like|suggest|recommend|show m
                     r"je veux|je voudrais|j'aimerais|propose|conseille|recommande|cherche|donne-moi|donne moi|"
                     r"t'as|tu as|tu aurais|vous avez|any good|des films|some films|some movies|films? (?:with|avec))")
 
+#: How many characters before a genre its negation may start ("no horror", "pas de comédies").
+GENRE_NEGATION_WINDOW = 40
+#: How many characters before a person the negation may start ("without Tom Hanks", "sans Brad Pitt").
+PEOPLE_NEGATION_WINDOW = 30
+#: How many characters before a mood its negation may start ("not too scary", "rien de trop violent").
+MOOD_NEGATION_WINDOW = 25
+#: How many characters around an original language its film words ("a korean thriller") are looked for.
+LANGUAGE_CONTEXT = 40
+#: "recent", "nouveaux films": released from this year on.
+RECENT_FROM = 2010
+#: "old movies", "des vieux films", "classics": released up to this year.
+OLD_UNTIL = 1979
+#: "an hour and a half", "1h30": at most these minutes.
+HOUR_AND_A_HALF = 90
+#: "short", "pas trop long": at most these minutes.
+SHORT_RUNTIME = 100
+#: "well rated", "bonnes critiques": at least this rating (of 10).
+WELL_RATED = 7.0
+#: The rapidfuzz score from which a word is a typo of a genre word ("thriler", "commedy").
+GENRE_TYPO_SCORE = 85
+
+
+class Span(NamedTuple):
+    """A constraint read in the message: characters ``start:end`` say ``slot`` is ``value``."""
+
+    start: int
+    end: int
+    slot: str
+    value: object
+
+    @property
+    def at(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+class FoundFilm(NamedTuple):
+    """A film named in the message: how surely (``rank``, higher wins), what it resolved to, and where."""
+
+    rank: tuple
+    resolution: Resolution
+    at: tuple[int, int]
+
 
 @dataclass
 class Understood:
@@ -130,27 +176,19 @@ class Understood:
 
     request: Request
     language: Language
+    said: Language | None  # what the message's own words say of its language, a film title's left out (None: nothing)
     film_span: str = ""
     resolution: Resolution | None = None
     attempted: str = ""  # a title-like span that matched no film ("unknown film" with suggestions)
     suggestions: list[int] = field(default_factory=list)
-    spans: list[tuple[int, int, str, object]] = field(default_factory=list)  # (start, end, slot, value)
 
 
 class PeopleIndex:
     """The cast names the catalogue knows, for exact and fuzzy lookup of folded word n-grams."""
 
-    def __init__(self, credits: pd.Series | dict[str, int]):
-        """From the catalogue's ``credits`` column, or from ``{name: films}`` counts already made."""
-        if isinstance(credits, dict):
-            counts = {name: n for name, n in credits.items() if len(name.split()) >= 2}
-        else:
-            counts = {}
-            for value in credits.dropna().astype(str):
-                for name in value.split("-"):
-                    name = name.strip()
-                    if len(name.split()) >= 2:
-                        counts[name] = counts.get(name, 0) + 1
+    def __init__(self, films: dict[str, int]):
+        """From ``{name: number of films}`` (one-word names are left out)."""
+        counts = {name: n for name, n in films.items() if len(name.split()) >= 2}
         by_fold: dict[str, str] = {}
         for name in sorted(counts, key=lambda n: (-counts[n], n)):  # the better-known spelling wins a clash
             by_fold.setdefault(" ".join(_WORD.findall(fold(name))), name)
@@ -166,6 +204,16 @@ class PeopleIndex:
             return None
         found = process.extractOne(words, self.keys, scorer=fuzz.ratio, score_cutoff=cutoff)
         return self.by_fold[found[0]] if found else None
+
+    def named(self, words: list[str]) -> str | None:
+        """The person these folded words name, exactly or (no filler at either end) with a typo; never fillers only."""
+        if all(w in FILLER for w in words):
+            return None
+        text = " ".join(words)
+        name = self.exact(text)
+        if name is None and words[0] not in FILLER and words[-1] not in FILLER:
+            name = self.fuzzy(text)
+        return name
 
 
 def language_signal(message: str) -> Language | None:
@@ -188,13 +236,250 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _negated(folded: str, start: int, window: int, cue: re.Pattern[str] = _EXCLUDE_BEFORE) -> bool:
+    """True when a negation ``cue`` ends right before ``start``, within ``window`` characters."""
+    return bool(cue.search(folded[max(0, start - window):start]))
+
+
+# -- constraints: one reader per kind, in this order (a span read first blocks the later ones) ------------------------
+class _Reading:
+    """The constraints read so far; a new one may overlap neither them nor the blocked spans (a title, a critique)."""
+
+    def __init__(self, blocked: list[tuple[int, int]]):
+        self.blocked, self.spans = blocked, []
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(_overlaps((start, end), b) for b in self.blocked) and \
+            not any(_overlaps((start, end), s.at) for s in self.spans)
+
+    def add(self, start: int, end: int, slot: str, value: object) -> None:
+        if self.free(start, end):
+            self.spans.append(Span(start, end, slot, value))
+
+    def rules(self, folded: str, slot: str, rules: list[tuple[re.Pattern[str], object]]) -> None:
+        """Every match of each rule, in order: its value, or ``value(match)`` (``None``: not this slot after all)."""
+        for pattern, value in rules:
+            for m in pattern.finditer(folded):
+                found = value(m) if callable(value) else value
+                if found is not None:
+                    self.add(m.start(), m.end(), slot, found)
+
+
+def _since(m: re.Match[str]) -> tuple[int, None] | None:
+    """"since 2000", "from 2000 onwards" (not a bare "from 2000")."""
+    words = m[0].split()
+    onwards = words[0] in ("since", "depuis", "a", "starting") or len(words) > 2 and \
+        words[-1] in ("onwards", "onward", "on", "later", "after", "apres", "plus")
+    return (int(m[1]), None) if onwards else None
+
+
+def _decade_word(m: re.Match[str]) -> tuple[int, int] | None:
+    """"the eighties", "les années quatre-vingt" (a bare French number is no decade)."""
+    if m[1] in ("sixties", "seventies", "eighties", "nineties") or m[0].startswith("annee"):
+        start = _DECADE_WORDS[m[1]]
+        return start, start + 9
+    return None
+
+
+def _rating(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+_RELATIVE = [
+    (re.compile(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b"), "older"),
+    (re.compile(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b"), "newer"),
+    (re.compile(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b"), "shorter"),
+    (re.compile(r"\b(?:longer(?! than)|plus longs?|plus longues?|moins courts?|moins courtes?)\b"), "longer"),
+]
+#: "lighter", "moins flippant", "une pépite méconnue", "surprise me".
+_DIRECTIONS = [(cue, name) for name, cue in DIRECTION_CUES]
+_YEARS = [
+    (re.compile(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b"),
+     lambda m: (int(m[1]), int(m[2]))),
+    (re.compile(r"\b" + YEAR + r"\s*(?:-|–|to|a)\s*" + YEAR + r"\b"), lambda m: (int(m[1]), int(m[2]))),
+    (re.compile(r"\b(?:after|apres|post|later than|newer than|plus recents? que|posterieurs? a)\s+" + YEAR + r"\b"),
+     lambda m: (int(m[1]) + 1, None)),
+    (re.compile(r"\b(?:since|depuis|a partir de|starting(?: from| in)?|from)\s+" + YEAR +
+                r"(?:\s+(?:onwards?|on|and later|or later|and after|ou apres|et apres|et plus))?\b"), _since),
+    (re.compile(YEAR + r"\s+(?:and later|or later|and after|onwards?|ou apres|et apres|et plus)\b"),
+     lambda m: (int(m[1]), None)),
+    (re.compile(r"\b(?:before|avant|pre|older than|earlier than|anterieurs? a|prior to)\s+" + YEAR + r"\b"),
+     lambda m: (None, int(m[1]) - 1)),
+    (re.compile(r"\b(?:until|up to|jusqu'(?:a|en)|au plus tard en)\s+" + YEAR + r"\b"), lambda m: (None, int(m[1]))),
+    (re.compile(r"\b(?:(?:des |les |the |in the |from the |of the )?annees?\s+|the\s+|'|’)?((?:19|20)?\d0)\s*'?s\b"),
+     lambda m: _decade(m[1])),
+    (re.compile(r"\bannees?\s+((?:19|20)?\d0)\b"), lambda m: _decade(m[1])),
+    (re.compile(r"\b(?:annees?\s+)?(" + "|".join(sorted(_DECADE_WORDS, key=len, reverse=True)) + r")\b"),
+     _decade_word),
+    (re.compile(r"\b" + YEAR + r"\b"), lambda m: (int(m[1]), int(m[1]))),
+    (re.compile(r"\b(?:recent|recents|recente|recentes|latest|newest|nouveaux films|new (?:films?|movies?)"
+                r"|derniers films)\b"), (RECENT_FROM, None)),
+    # "old" of films ("old movies", "something old"), not of a plot's "old mansion" or "vieille femme"
+    (re.compile(r"\b(?:old(?= (?:films?|movies?|ones?|stuff|classics?|westerns?|comed\w*|horror|"
+                r"black and white))|old(?=\s*[?.!,]*\s*$)|oldies|classic|classics|classiques?|"
+                r"vieux (?:films?|trucs?|classiques?)|(?:des |du )vieux(?=\s*[?.!,]*\s*$)|"
+                r"vieilles? (?:comedies|films?)|old[- ]school|anciens films?)\b"), (None, OLD_UNTIL)),
+]
+_NUMBER = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
+_RUNTIME = [
+    (re.compile(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
+                r"not longer than|below|within|moins d'|moins de|pas plus de|pas plus d'|au plus|"
+                r"au maximum|maxi|en moins de|inferieure? a|<=?)\s*" + _NUMBER +
+                r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)\b(?:\s*(\d\d)|\s*(?:and a half|et demie?))?"),
+     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+    (re.compile(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b"),
+     lambda m: _minutes(m[1], "h", m[2], False)),
+    (re.compile(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
+                r"et demie)\b"), HOUR_AND_A_HALF),
+    (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
+                r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b"), HOUR_AND_A_HALF),
+    (re.compile(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), HOUR_AND_A_HALF),
+    (re.compile(r"\b(?:short|courts?|courte|not too long|pas trop longs?|pas trop longue)\b"), SHORT_RUNTIME),
+]
+_RATING = [
+    (re.compile(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
+                r"\bgood (?:reviews|ratings?|scores?|notes)\b|\bcritically acclaimed\b|\bacclaimed\b|"
+                r"\bacclamee?s?\b|\bbonnes? (?:critiques?|notes?)\b|\bbien accueillie?s?\b"), WELL_RATED),
+    (re.compile(r"\b(?:rated|rating|notee?s?|note|score[ds]?|imdb|tmdb)\s*(?:of|de|d'|a|:)?\s*"
+                r"(?:at least|au moins|above|over|plus de|more than|superieure? a|minimum|min|>=?)?\s*"
+                r"(\d{1,2}(?:[.,]\d)?)(?:\s*/\s*10|\s*\+)?"),
+     lambda m: value if (value := _rating(m[1])) <= 10 else None),
+    (re.compile(r"(?:\babove|\bover|at least|au moins|plus de|more than|minimum|\bmin\b|superieure? a|>=?)"
+                r"\s*(\d(?:[.,]\d)?)(?!\s*(?:h\b|hours?|heures?|min|minutes?|mn|ans|years?|films?|"
+                r"movies?|\d))"), lambda m: _rating(m[1])),
+    (re.compile(r"\b(\d(?:[.,]\d)?)\s*(?:\+|/\s*10\b|stars?\b|etoiles?\b|or more\b|ou plus\b)"),
+     lambda m: _rating(m[1])),
+]
+#: The slots read by rules alone, in order: relative years before years ("plus récent"), the runtime before the
+#: rating ("under 2 hours" is not a rating).
+_RULES = [("relative", _RELATIVE), ("direction", _DIRECTIONS), ("years", _YEARS), ("max_runtime", _RUNTIME),
+          ("min_rating", _RATING)]
+#: Original languages: "in korean", "un film coréen", "korean-language".
+_LANGUAGE_WORDS = [(code, re.compile(r"\b(in |en )?(?:" + language.pattern + r")([- ]language|[- ]speaking)?\b"))
+                   for code, language in LANGUAGES.items()]
+_ABOUT = re.compile(r"\b(?:about|sur|qui parlent? d[e']|a propos d[e']|themed around|centered on)\s*"
+                    r"(?:(?:the|a|an|les|la|le|l'|des|du|un|une|de|d')\s*)?([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)")
+#: A theme word next to "films" or "with": "films de boxe", "boxing movies", "avec des dragons".
+_THEME_NEAR = [re.compile(r"\b(?:films?|movies?) (?:de |d'|sur |about |with |avec des |avec )(?:la |le |les |l'|the )?"
+                          r"([a-z]+)\b"), re.compile(r"\b([a-z]+) (?:films?|movies?)\b"),
+               re.compile(r"\b(?:with|avec des|avec)\s+([a-z]+)\b")]
+
+
+def _language(reading: _Reading, folded: str) -> None:
+    """The film's original language ("a korean thriller", "en français"), not that of a plot's soldiers."""
+    for code, pattern in _LANGUAGE_WORDS:
+        for m in pattern.finditer(folded):
+            before = re.findall(r"[a-z']+", folded[max(0, m.start() - LANGUAGE_CONTEXT):m.start()])[-3:]
+            after = re.findall(r"[a-z']+", folded[m.end():m.end() + LANGUAGE_CONTEXT])[:2]
+            last = not re.search(r"[a-z]", folded[m.end():])  # "revenge thriller, violent, korean"
+            if m[1] or m[2] or last or set(before) & _FILM_WORDS or set(after) & _FILM_WORDS:
+                reading.add(m.start(), m.end(), "original_language", code)
+
+
+def _genre_words(folded: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Every genre word of the message, typos included ("thriler", "commedy", "animted")."""
+    found = [(m.start(), m.end(), genres) for pattern, genres in GENRE_WORDS for m in re.finditer(pattern, folded)]
+    for m in _WORD.finditer(folded):
+        word = m.group()
+        if len(word) >= 5 and word not in FILLER and not any(s <= m.start() < e for s, e, _ in found):
+            close = process.extractOne(word, list(GENRE_VOCABULARY), scorer=fuzz.ratio, score_cutoff=GENRE_TYPO_SCORE)
+            if close is not None:
+                found.append((m.start(), m.end(), GENRE_VOCABULARY[close[0]]))
+    return found
+
+
+def _genres(reading: _Reading, folded: str) -> None:
+    """Genres, included or excluded; "no horror or animation": an exclusion carries along a list."""
+    last: tuple[int, bool] | None = None  # the end of the previous genre word, and whether it was excluded
+    for start, end, genres in sorted(_genre_words(folded), key=lambda g: (g[0], -g[1])):
+        if not reading.free(start, end):
+            continue
+        excluded = _negated(folded, start, GENRE_NEGATION_WINDOW) or \
+            (last is not None and last[1] and bool(_CHAIN.match(folded[last[0]:start])))
+        last = (end, excluded)
+        reading.add(start, end, "without_genres" if excluded else "genres", genres)
+
+
+def _moods(reading: _Reading, folded: str) -> None:
+    """Moods and themes by their words; a negated one ("not too scary") is read only to be skipped."""
+    for mood in MOODS.values():
+        for m in re.finditer(mood.pattern, folded):
+            negated = _negated(folded, m.start(), MOOD_NEGATION_WINDOW, _NOT_BEFORE)
+            reading.add(m.start(), m.end(), "skip" if negated else "mood", mood.name)
+
+
+def _themes(reading: _Reading, folded: str) -> None:
+    """Known themes: "about sharks", "un film sur les requins", "films de boxe", "avec des dragons"."""
+    for m in _ABOUT.finditer(folded):
+        words = m[1].split()
+        two = " ".join(words[:2])
+        theme, end = (THEME_TRANSLATIONS[two], m.end(1)) if two in THEME_TRANSLATIONS else \
+            (THEME_TRANSLATIONS.get(words[0], words[0]), m.start(1) + len(words[0]))
+        # a known theme only: any other subject ("about a great white...") is left to the description
+        known = two in THEME_TRANSLATIONS or words[0] in THEME_WORDS or theme in MOODS
+        if known and words[0] not in FILLER and len(words[0]) > 2:
+            reading.add(m.start(1), end, "mood", theme)
+    for pattern in _THEME_NEAR:
+        for m in pattern.finditer(folded):
+            if m[1] in THEME_WORDS:
+                reading.add(m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1]))
+
+
+def _people(reading: _Reading, folded: str, people: PeopleIndex) -> None:
+    """Cast members (three words, then two), included or excluded."""
+    words = list(_WORD.finditer(folded))
+    for n in (3, 2):
+        for i in range(len(words) - n + 1):
+            start, end = words[i].start(), words[i + n - 1].end()
+            if not reading.free(start, end):
+                continue
+            name = people.named([w.group() for w in words[i:i + n]])
+            if name is not None:
+                excluded = _negated(folded, start, PEOPLE_NEGATION_WINDOW)
+                reading.add(start, end, "without_people" if excluded else "people", name)
+
+
+def _constraints(folded: str, blocked: list[tuple[int, int]], people: PeopleIndex) -> list[Span]:
+    """The constraints of the message outside ``blocked``, the earlier kinds first."""
+    reading = _Reading(blocked)
+    for slot, rules in _RULES:
+        reading.rules(folded, slot, rules)
+    for read in (_language, _genres, _moods, _themes):
+        read(reading, folded)
+    _people(reading, folded, people)
+    return reading.spans
+
+
+def _fill(request: Request, spans: list[Span]) -> None:
+    """The request's slots from the constraints read (a genre also excluded is dropped)."""
+    for span in spans:
+        slot, value = span.slot, span.value
+        if slot == "direction":
+            if value not in request.directions:
+                request.directions.append(value)
+        elif slot in ("genres", "without_genres"):
+            target = getattr(request, slot)
+            target += [g for g in value if g not in target]
+        elif slot in ("people", "without_people", "mood"):
+            target = getattr(request, slot)
+            if value not in target:
+                target.append(value)
+        elif slot == "years":
+            low, high = value
+            request.year_min = low if low is not None else request.year_min
+            request.year_max = high if high is not None else request.year_max
+        elif slot in ("min_rating", "max_runtime", "original_language", "relative"):
+            setattr(request, slot, value)
+    request.genres = [g for g in request.genres if g not in request.without_genres]
+
+
 class Parser:
     """Messages -> :class:`Understood`, with the catalogue's titles and cast names."""
 
     def __init__(self, resolver: TitleResolver, people: PeopleIndex, known_word: Callable[[str], bool] | None = None):
         """``known_word``: whether a word occurs in the catalogue's texts (a one-word description must)."""
         self.resolver, self.people = resolver, people
-        self.known_word = known_word or (lambda word: word in THEME_WORDS or word in MOOD_NAMES)
+        self.known_word = known_word or (lambda word: word in THEME_WORDS or word in MOODS)
 
     # -- films --------------------------------------------------------------------------------
     def _title_spans(self, message: str) -> list[tuple[int, list[tuple[int, int]]]]:
@@ -234,197 +519,6 @@ class Parser:
             return None
         return self.resolver.resolve_exact(span) if self._meaningful(span) else None
 
-    # -- constraints ----------------------------------------------------------------------------
-    @staticmethod
-    def _excluded(folded: str, start: int, previous: list[tuple[int, int, bool]]) -> bool:
-        before = folded[max(0, start - 40):start]
-        if _EXCLUDE_BEFORE.search(before):
-            return True
-        if previous:  # "no horror or animation": the exclusion carries along a list
-            last_start, last_end, last_excluded = previous[-1]
-            if last_excluded and _CHAIN.match(folded[last_end:start]):
-                return True
-        return False
-
-    def _constraints(self, message: str, folded: str, blocked: list[tuple[int, int]]) -> list[tuple]:
-        spans: list[tuple[int, int, str, object]] = []
-
-        def free(start: int, end: int) -> bool:
-            return not any(_overlaps((start, end), b) for b in blocked) and \
-                not any(_overlaps((start, end), (s[0], s[1])) for s in spans)
-
-        def add(match: re.Match, slot: str, value: object, group: int = 0) -> None:
-            start, end = match.start(group), match.end(group)
-            if free(start, end):
-                spans.append((start, end, slot, value))
-
-        # relative years first: "older", "plus récent"
-        for m in re.finditer(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b",
-                             folded):
-            add(m, "relative", "older")
-        for m in re.finditer(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b",
-                             folded):
-            add(m, "relative", "newer")
-        for m in re.finditer(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b", folded):
-            add(m, "relative", "shorter")
-        for m in re.finditer(r"\b(?:longer(?! than)|plus longs?|plus longues?|moins courts?|moins courtes?)\b", folded):
-            add(m, "relative", "longer")
-        # directional critiques: "lighter", "moins flippant", "une pépite méconnue", "surprise me"
-        for name, cue in DIRECTION_CUES:
-            for m in cue.finditer(folded):
-                add(m, "direction", name)
-        # years
-        for m in re.finditer(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b", folded):
-            add(m, "years", (int(m[1]), int(m[2])))
-        for m in re.finditer(r"\b" + YEAR + r"\s*(?:-|–|to|a)\s*" + YEAR + r"\b", folded):
-            add(m, "years", (int(m[1]), int(m[2])))
-        for m in re.finditer(r"\b(?:after|apres|post|later than|newer than|plus recents? que|posterieurs? a)\s+"
-                             + YEAR + r"\b", folded):
-            add(m, "years", (int(m[1]) + 1, None))
-        for m in re.finditer(r"\b(?:since|depuis|a partir de|starting(?: from| in)?|from)\s+" + YEAR +
-                             r"(?:\s+(?:onwards?|on|and later|or later|and after|ou apres|et apres|et plus))?\b", folded):
-            onwards = m[0].split()[0] in ("since", "depuis", "a", "starting") or len(m[0].split()) > 2 and \
-                m[0].split()[-1] in ("onwards", "onward", "on", "later", "after", "apres", "plus")
-            if onwards:
-                add(m, "years", (int(m[1]), None))
-        for m in re.finditer(YEAR + r"\s+(?:and later|or later|and after|onwards?|ou apres|et apres|et plus)\b",
-                             folded):
-            add(m, "years", (int(m[1]), None))
-        for m in re.finditer(r"\b(?:before|avant|pre|older than|earlier than|anterieurs? a|prior to)\s+" + YEAR + r"\b",
-                             folded):
-            add(m, "years", (None, int(m[1]) - 1))
-        for m in re.finditer(r"\b(?:until|up to|jusqu'(?:a|en)|au plus tard en)\s+" + YEAR + r"\b", folded):
-            add(m, "years", (None, int(m[1])))
-        for m in re.finditer(r"\b(?:(?:des |les |the |in the |from the |of the )?annees?\s+|the\s+|'|’)?"
-                             r"((?:19|20)?\d0)\s*'?s\b", folded):
-            add(m, "years", _decade(m[1]))
-        for m in re.finditer(r"\bannees?\s+((?:19|20)?\d0)\b", folded):
-            add(m, "years", _decade(m[1]))
-        for m in re.finditer(r"\b(?:annees?\s+)?(" + "|".join(sorted(_DECADE_WORDS, key=len, reverse=True)) + r")\b",
-                             folded):
-            if m[1] in ("sixties", "seventies", "eighties", "nineties") or m[0].startswith("annee"):
-                start = _DECADE_WORDS[m[1]]
-                add(m, "years", (start, start + 9))
-        for m in re.finditer(r"\b" + YEAR + r"\b", folded):
-            add(m, "years", (int(m[1]), int(m[1])))
-        for m in re.finditer(r"\b(?:recent|recents|recente|recentes|latest|newest|nouveaux films|new (?:films?|movies?)"
-                             r"|derniers films)\b", folded):
-            add(m, "years", (2010, None))
-        # "old" of films ("old movies", "something old"), not of a plot's "old mansion" or "vieille femme"
-        for m in re.finditer(r"\b(?:old(?= (?:films?|movies?|ones?|stuff|classics?|westerns?|comed\w*|horror|"
-                             r"black and white))|old(?=\s*[?.!,]*\s*$)|oldies|classic|classics|classiques?|"
-                             r"vieux (?:films?|trucs?|classiques?)|(?:des |du )vieux(?=\s*[?.!,]*\s*$)|"
-                             r"vieilles? (?:comedies|films?)|old[- ]school|anciens films?)\b", folded):
-            add(m, "years", (None, 1979))
-        # runtime (before rating: "under 2 hours" is not a rating)
-        number = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
-        for m in re.finditer(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
-                             r"not longer than|below|within|moins d'|moins de|pas plus de|pas plus d'|au plus|"
-                             r"au maximum|maxi|en moins de|inferieure? a|<=?)\s*" + number +
-                             r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)\b(?:\s*(\d\d)|\s*(?:and a half|et demie?))?",
-                             folded):
-            add(m, "max_runtime", _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0]))
-        for m in re.finditer(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b", folded):
-            add(m, "max_runtime", _minutes(m[1], "h", m[2], False))
-        for m in re.finditer(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
-                             r"et demie)\b", folded):
-            add(m, "max_runtime", 90)
-        for m in re.finditer(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
-                             r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b", folded):
-            add(m, "max_runtime", 90)
-        for m in re.finditer(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b", folded):
-            add(m, "max_runtime", 90)
-        for m in re.finditer(r"\b(?:short|courts?|courte|not too long|pas trop longs?|pas trop longue)\b", folded):
-            add(m, "max_runtime", 100)
-        # rating
-        for m in re.finditer(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
-                             r"\bgood (?:reviews|ratings?|scores?|notes)\b|\bcritically acclaimed\b|\bacclaimed\b|"
-                             r"\bacclamee?s?\b|\bbonnes? (?:critiques?|notes?)\b|\bbien accueillie?s?\b", folded):
-            add(m, "min_rating", 7.0)
-        for m in re.finditer(r"\b(?:rated|rating|notee?s?|note|score[ds]?|imdb|tmdb)\s*(?:of|de|d'|a|:)?\s*"
-                             r"(?:at least|au moins|above|over|plus de|more than|superieure? a|minimum|min|>=?)?\s*"
-                             r"(\d{1,2}(?:[.,]\d)?)(?:\s*/\s*10|\s*\+)?", folded):
-            if float(m[1].replace(",", ".")) <= 10:
-                add(m, "min_rating", float(m[1].replace(",", ".")))
-        for m in re.finditer(r"(?:\babove|\bover|at least|au moins|plus de|more than|minimum|\bmin\b|superieure? a|>=?)"
-                             r"\s*(\d(?:[.,]\d)?)(?!\s*(?:h\b|hours?|heures?|min|minutes?|mn|ans|years?|films?|"
-                             r"movies?|\d))", folded):
-            add(m, "min_rating", float(m[1].replace(",", ".")))
-        for m in re.finditer(r"\b(\d(?:[.,]\d)?)\s*(?:\+|/\s*10\b|stars?\b|etoiles?\b|or more\b|ou plus\b)", folded):
-            add(m, "min_rating", float(m[1].replace(",", ".")))
-        # original language
-        for code, pattern in LANGUAGES:  # of the film ("a korean thriller", "en français"), not of a plot's soldiers
-            for m in re.finditer(r"\b(in |en )?(?:" + pattern + r")([- ]language|[- ]speaking)?\b", folded):
-                before = re.findall(r"[a-z']+", folded[max(0, m.start() - 40):m.start()])[-3:]
-                after = re.findall(r"[a-z']+", folded[m.end():m.end() + 40])[:2]
-                last = not re.search(r"[a-z]", folded[m.end():])  # "revenge thriller, violent, korean"
-                if m[1] or m[2] or last or set(before) & _FILM_WORDS or set(after) & _FILM_WORDS:
-                    add(m, "original_language", code)
-        # genres, included or excluded
-        found: list[tuple[int, int, bool]] = []
-        genre_matches = []
-        for pattern, genres in GENRE_WORDS:
-            for m in re.finditer(pattern, folded):
-                genre_matches.append((m.start(), m.end(), genres))
-        for m in _WORD.finditer(folded):  # typos: "thriler", "commedy", "animted"
-            word = m.group()
-            if len(word) >= 5 and word not in FILLER and not any(s <= m.start() < e for s, e, _ in genre_matches):
-                close = process.extractOne(word, list(GENRE_VOCABULARY), scorer=fuzz.ratio, score_cutoff=85)
-                if close is not None:
-                    genre_matches.append((m.start(), m.end(), GENRE_VOCABULARY[close[0]]))
-        for start, end, genres in sorted(genre_matches, key=lambda g: (g[0], -g[1])):
-            if not free(start, end):
-                continue
-            excluded = self._excluded(folded, start, found)
-            found.append((start, end, excluded))
-            spans.append((start, end, "without_genres" if excluded else "genres", genres))
-        # moods and themes
-        for mood, pattern in MOODS:
-            for m in re.finditer(pattern, folded):
-                if free(m.start(), m.end()):
-                    negated = re.search(r"(?:\bnot|\bpas|\bno|\bnothing|\brien de|\bsans|\bwithout)[\s']+"
-                                        r"(?:(?:too|trop|very|tres|de|d|a|an|the|la|le|les|des)[\s']+)*$",
-                                        folded[max(0, m.start() - 25):m.start()])
-                    spans.append((m.start(), m.end(), "skip" if negated else "mood", mood))
-        for m in re.finditer(r"\b(?:about|sur|qui parlent? d[e']|a propos d[e']|themed around|centered on)\s*"
-                             r"(?:(?:the|a|an|les|la|le|l'|des|du|un|une|de|d')\s*)?([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)",
-                             folded):
-            words = m[1].split()
-            two = " ".join(words[:2])
-            theme, end = (THEME_TRANSLATIONS[two], m.end(1)) if two in THEME_TRANSLATIONS else \
-                (THEME_TRANSLATIONS.get(words[0], words[0]), m.start(1) + len(words[0]))
-            # a known theme only: any other subject ("about a great white...") is left to the description
-            known = two in THEME_TRANSLATIONS or words[0] in THEME_WORDS or theme in MOOD_NAMES
-            if known and words[0] not in FILLER and free(m.start(1), end) and len(words[0]) > 2:
-                spans.append((m.start(1), end, "mood", theme))
-        for pattern in (r"\b(?:films?|movies?) (?:de |d'|sur |about |with |avec des |avec )(?:la |le |les |l'|the )?"
-                        r"([a-z]+)\b", r"\b([a-z]+) (?:films?|movies?)\b"):
-            for m in re.finditer(pattern, folded):
-                if m[1] in THEME_WORDS and free(m.start(1), m.end(1)):
-                    spans.append((m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1])))
-        for m in re.finditer(r"\b(?:with|avec des|avec)\s+([a-z]+)\b", folded):
-            if m[1] in THEME_WORDS and free(m.start(1), m.end(1)):
-                spans.append((m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1])))
-        # people (cast), included or excluded
-        words = list(_WORD.finditer(folded))
-        taken: list[tuple[int, int]] = []
-        for n in (3, 2):
-            for i in range(len(words) - n + 1):
-                start, end = words[i].start(), words[i + n - 1].end()
-                if not free(start, end) or any(_overlaps((start, end), t) for t in taken):
-                    continue
-                text = " ".join(w.group() for w in words[i:i + n])
-                if all(w.group() in FILLER for w in words[i:i + n]):
-                    continue
-                name = self.people.exact(text)
-                if name is None and words[i].group() not in FILLER and words[i + n - 1].group() not in FILLER:
-                    name = self.people.fuzzy(text)
-                if name is not None:
-                    taken.append((start, end))
-                    excluded = bool(_EXCLUDE_BEFORE.search(folded[max(0, start - 30):start]))
-                    spans.append((start, end, "without_people" if excluded else "people", name))
-        return spans
-
     # -- the whole message ----------------------------------------------------------------------
     def parse(self, message: str) -> Understood:
         folded = fold(message)
@@ -433,105 +527,89 @@ class Parser:
         critique = _PIVOT.search(folded) or _REJECT.search(folded)
         alone = _ORDINAL_ALONE.fullmatch(folded)
         if critique is None and alone:  # "the tenth one?", "et le troisième ?": about that film of the answer
-            return Understood(Request(action="why", position=_position(alone.group(1))), language)
+            return Understood(Request(action="why", position=_position(alone.group(1))), language,
+                              language_signal(message))
         critiqued = [(critique.start(), critique.end())] if critique else []
         # 1. a quoted or cued title
-        film: tuple[tuple, Resolution, tuple[int, int]] | None = None
         groups = [(p, [sp for sp in g if not any(_overlaps(sp, c) for c in critiqued)])
                   for p, g in self._title_spans(message)]
-        for priority, spans in groups:
-            for start, end in spans:
-                found = self._exact(message, start, end)
-                if found is not None:
-                    key = (-priority, end - start)
-                    if film is None or key > film[0]:
-                        film = (key, found, (start, end))
+        film = self._cued_film(message, groups)
         # 1b. more liked films after it ("I loved Amélie and Midnight in Paris")
-        linked = self._linked(message, folded, film[2], critiqued) if film else []
+        linked = self._linked(message, folded, film.at, critiqued) if film else []
         # 2. constraints around it
-        blocked = ([film[2]] if film else []) + critiqued + [span for _, span in linked]
-        spans = self._constraints(message, folded, blocked)
-        covered = [(s[0], s[1]) for s in spans] + critiqued
+        blocked = ([film.at] if film else []) + critiqued + [span for _, span in linked]
+        spans = _constraints(folded, blocked, self.people)
+        covered = [s.at for s in spans] + critiqued
         # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
-        attempted, suggestions = "", []
-        attempted_span: tuple[int, int] | None = None  # a named film the catalogue does not know: no description
+        attempted, attempted_span, suggestions = "", None, []  # a named film the catalogue does not know
         if film is None:
-            moods = [(s[0], s[1]) for s in spans if s[2] == "mood"]
-            film = self._leftover_title(message, covered, bool(spans), moods)
+            film = self._leftover_title(message, covered, bool(spans), [s.at for s in spans if s.slot == "mood"])
         if film is None:
-            cued = [(s, e) for p, group in groups for s, e in group[:1]] if groups else []
-            candidates = [(s, e) for s, e in cued if self._meaningful(message[s:e])
-                          and not self._covered(message, s, e, covered)]
-            if not spans and not candidates and len(_WORD.findall(message)) <= 5 and self._meaningful(message):
-                candidates = [(0, len(message))]
-            best: tuple[float, Resolution, tuple[int, int]] | None = None
-            for start, end in candidates:
-                text = self._trim_to_uncovered(message, start, end, covered)
-                if not text:
-                    continue
-                result = self.resolver.resolve(text)
-                if result.found and (best is None or result.score > best[0]):
-                    best = (result.score, result, (start, end))
-                suggestions += [s for s in result.suggestions if s not in suggestions]
-                if not attempted:
-                    attempted, attempted_span = text, (start, start + len(text))
-            if best is not None:
-                film = ((0, 0), best[1], best[2])
-                attempted, suggestions, attempted_span = "", [], None
+            film, attempted, attempted_span, suggestions = self._guessed(message, groups, spans, covered)
         if film is not None and not linked:  # a film found in what was left ("Heat, Ronin and Collateral")
-            linked = self._linked(message, folded, film[2], critiqued)
-            spans = [s for s in spans if not any(_overlaps((s[0], s[1]), span) for _, span in linked)]
+            linked = self._linked(message, folded, film.at, critiqued)
+            spans = [s for s in spans if not any(_overlaps(s.at, span) for _, span in linked)]
         request = Request()
-        film_span = ""
-        resolution = None
         if film is not None:
-            resolution = film[1]
-            request.film = resolution.film_id
-            film_span = message[film[2][0]:film[2][1]]
-            spans = [s for s in spans if not _overlaps((s[0], s[1]), film[2])]
-        if film is not None and linked:  # the film named first is the reference ("Heat, Ronin and Collateral")
-            named = sorted([(film[2], film[1])] + [(span, r) for r, span in linked], key=lambda x: x[0][0])
-            if named[0][0] != film[2]:
-                film = (film[0], named[0][1], named[0][0])
-                resolution, request.film = film[1], film[1].film_id
-                film_span = message[film[2][0]:film[2][1]]
-            linked = [(r, span) for span, r in named[1:]]
-        request.liked = [r.film_id for r, _ in linked if r.film_id != request.film]
-        request.liked = list(dict.fromkeys(request.liked))
-        for start, end, slot, value in spans:
-            if slot == "direction":
-                if value not in request.directions:
-                    request.directions.append(value)
-            elif slot in ("genres", "without_genres"):
-                target = getattr(request, slot)
-                target += [g for g in value if g not in target]
-            elif slot in ("people", "without_people", "mood"):
-                target = getattr(request, slot)
-                if value not in target:
-                    target.append(value)
-            elif slot == "years":
-                low, high = value
-                request.year_min = low if low is not None else request.year_min
-                request.year_max = high if high is not None else request.year_max
-            elif slot in ("min_rating", "max_runtime", "original_language", "relative"):
-                setattr(request, slot, value)
-        request.genres = [g for g in request.genres if g not in request.without_genres]
+            spans = [s for s in spans if not _overlaps(s.at, film.at)]
+            film, linked = _first_named(film, linked)
+            request.film = film.resolution.film_id
+        request.liked = list(dict.fromkeys(r.film_id for r, _ in linked if r.film_id != request.film))
+        _fill(request, spans)
         if film is not None and _VIBE.search(folded):
             request.vibe = True
-        request.description = self._description(message, folded, spans, film[2] if film else attempted_span,
+        request.description = self._description(message, folded, spans, film.at if film else attempted_span,
                                                 critiqued + [span for _, span in linked])
-        self._action(request, message, folded, spans, film is not None)
-        if film is not None and request.action == "new" and (_ALSO_BEFORE.search(folded[:film[2][0]])
-                                                              or _ALSO_AFTER.search(folded[film[2][1]:])):
+        self._action(request, folded, film is not None)
+        if film is not None and request.action == "new" and (_ALSO_BEFORE.search(folded[:film.at[0]])
+                                                              or _ALSO_AFTER.search(folded[film.at[1]:])):
             request.action = "refine"  # "j'ai aussi adoré X": one more liked film for the conversation
             request.liked, request.film = [request.film] + request.liked, None
         if critique is not None:  # "more like the second one" / "pas le troisième"
             request.action = "pivot" if critique.re is _PIVOT else "reject"
             request.position = _position(next(g for g in critique.groups() if g))
-        if film_span:  # a title's words say nothing of the user's language ("des films comme The Lives of Others")
-            rest = message[:film[2][0]] + " " + message[film[2][1]:]
-            language = language_signal(rest) or language
-        return Understood(request, language, film_span, resolution, attempted, suggestions[:5], spans)
+        film_span = message[film.at[0]:film.at[1]] if film else ""
+        # a title's words say nothing of the user's language ("des films comme The Lives of Others")
+        said = language_signal(message[:film.at[0]] + " " + message[film.at[1]:] if film_span else message)
+        return Understood(request, said or language, said, film_span, film.resolution if film else None, attempted,
+                          suggestions[:5])
+
+    def _cued_film(self, message: str, groups: list[tuple[int, list[tuple[int, int]]]]) -> FoundFilm | None:
+        """The exact title among the quoted and cued spans: quoted first, then the longest."""
+        film = None
+        for priority, spans in groups:
+            for start, end in spans:
+                found = self._exact(message, start, end)
+                if found is not None:
+                    rank = (-priority, end - start)
+                    if film is None or rank > film.rank:
+                        film = FoundFilm(rank, found, (start, end))
+        return film
+
+    def _guessed(self, message: str, groups: list[tuple[int, list[tuple[int, int]]]], spans: list[Span],
+                 covered: list[tuple[int, int]]) -> tuple[FoundFilm | None, str, tuple[int, int] | None, list[int]]:
+        """A film named inexactly (the first cued span, or a short message, resolved with typos): the film, or what
+        was attempted, where, and the titles it suggests."""
+        cued = [(s, e) for p, group in groups for s, e in group[:1]] if groups else []
+        candidates = [(s, e) for s, e in cued if self._meaningful(message[s:e])
+                      and not self._covered(message, s, e, covered)]
+        if not spans and not candidates and len(_WORD.findall(message)) <= 5 and self._meaningful(message):
+            candidates = [(0, len(message))]
+        best: tuple[float, Resolution, tuple[int, int]] | None = None
+        attempted, attempted_span, suggestions = "", None, []
+        for start, end in candidates:
+            text = self._trim_to_uncovered(message, start, end, covered)
+            if not text:
+                continue
+            result = self.resolver.resolve(text)
+            if result.found and (best is None or result.score > best[0]):
+                best = (result.score, result, (start, end))
+            suggestions += [s for s in result.suggestions if s not in suggestions]
+            if not attempted:
+                attempted, attempted_span = text, (start, start + len(text))
+        if best is not None:
+            return FoundFilm((0, 0), best[1], best[2]), "", None, []
+        return None, attempted, attempted_span, suggestions
 
     def _linked(self, message: str, folded: str, first: tuple[int, int],
                 taken: list[tuple[int, int]]) -> list[tuple[Resolution, tuple[int, int]]]:
@@ -550,7 +628,7 @@ class Parser:
                 continue
             words = _WORD.findall(text)
             if not words or len(words) > 8 or (text == text.lower() and (
-                    len(words) > 5 or fold(text) in GENRE_VOCABULARY or fold(text) in MOOD_NAMES
+                    len(words) > 5 or fold(text) in GENRE_VOCABULARY or fold(text) in MOODS
                     or fold(text) in THEME_WORDS or all(fold(w) in FILLER for w in words))):
                 continue
             if re.fullmatch(r"(?:19|20)\d\d", text):
@@ -573,23 +651,23 @@ class Parser:
         return any(w.start() not in inside and fold(w.group()) not in FILLER | DESCRIPTION_STOP
                    and len(w.group()) > 2 and not w.group().isdigit() for w in content)
 
-    def _description(self, message: str, folded: str, spans: list[tuple], film: tuple[int, int] | None,
+    def _description(self, message: str, folded: str, spans: list[Span], film: tuple[int, int] | None,
                      critiqued: list[tuple[int, int]] = ()) -> str | None:
         """What the message says the films are about or feel like, in its own words: the words left once the
         film's title, the hard constraints (cast, years, rating, runtime, language, excluded genres) and the
         "same feel" cue are taken out; ``None`` when only genres, fillers or nothing remain.
 
         A single remaining word counts only when the catalogue's texts or the theme words know it (not "asdfgh")."""
-        removed = [(s[0], s[1]) for s in spans if s[2] not in ("genres", "mood")]
+        removed = [s.at for s in spans if s.slot not in ("genres", "mood")]
         removed += [(m.start(), m.end()) for m in _VIBE.finditer(folded)]
         removed += [(m.start(), m.end()) for m in _ASK.finditer(folded)] + list(critiqued)
         removed += [(m.start(), m.end()) for m in _MARKUP.finditer(message)]  # a tag is no description
         if film is not None:
             removed.append(film)
-        kept = [(s[0], s[1]) for s in spans if s[2] in ("genres", "mood")]
-        genre_spans = [(s[0], s[1]) for s in spans if s[2] == "genres"]
+        kept = [s.at for s in spans if s.slot in ("genres", "mood")]
+        genre_spans = [s.at for s in spans if s.slot == "genres"]
         words = [w for w in _WORD.finditer(folded) if not any(_overlaps((w.start(), w.end()), r) for r in removed)]
-        moods = [(s[0], s[1]) for s in spans if s[2] == "mood"]
+        moods = [s.at for s in spans if s.slot == "mood"]
         content = [w for w in words if any(_overlaps((w.start(), w.end()), m) for m in moods) or
                    (_bare(w.group()) not in FILLER | DESCRIPTION_STOP and len(_bare(w.group())) > 2
                     and not w.group().isdigit())]
@@ -633,7 +711,7 @@ class Parser:
         return text if self._meaningful(text) else ""
 
     def _leftover_title(self, message: str, covered: list[tuple[int, int]], has_constraints: bool,
-                        moods: list[tuple[int, int]] = ()):
+                        moods: list[tuple[int, int]] = ()) -> FoundFilm | None:
         """An exact title among the words no constraint took (longest first)."""
         words = [w for w in _WORD.finditer(message) if not any(_overlaps((w.start(), w.end()), c) for c in covered)]
         runs: list[list[re.Match]] = []
@@ -668,10 +746,10 @@ class Parser:
                     key = ((len(span_words), end - start), found, (start, end))
                     if best is None or key[0] > best[0]:
                         best = key
-        return ((0, best[0]), best[1], best[2]) if best else None
+        return FoundFilm((0, best[0]), best[1], best[2]) if best else None
 
     @staticmethod
-    def _action(request: Request, message: str, folded: str, spans: list[tuple], has_film: bool) -> None:
+    def _action(request: Request, folded: str, has_film: bool) -> None:
         words = [w.strip("!?.,;:") for w in folded.replace("?", " ").replace("!", " ").split()]
         words = [w for w in words if w]
         if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|reason)\b", folded):
@@ -701,6 +779,15 @@ class Parser:
             request.action = "refine"
             request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"
                                           r"sinon|plutot|what about|how about|et pour)\b", folded))
+
+
+def _first_named(film: FoundFilm, linked: list[tuple[Resolution, tuple[int, int]]]
+                 ) -> tuple[FoundFilm, list[tuple[Resolution, tuple[int, int]]]]:
+    """The film named first is the reference, the others liked films ("Heat, Ronin and Collateral")."""
+    named = sorted([(film.at, film.resolution)] + [(span, r) for r, span in linked], key=lambda x: x[0][0])
+    if named[0][0] != film.at:
+        film = FoundFilm(film.rank, named[0][1], named[0][0])
+    return film, [(r, span) for span, r in named[1:]]
 
 
 def _position(text: str) -> int:
