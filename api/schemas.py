@@ -1,21 +1,26 @@
-"""Request and response models of the HTTP API (pydantic)."""
+"""Request and response models of the HTTP API (pydantic).
+
+A request's free text (its ``capped`` fields) is at most the app's ``max_message_chars`` long: the routes check it
+(:func:`too_long`) and the app's OpenAPI schema states it (:func:`state_text_limit`), both from the app's settings.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pelliculum_lib.config import get_settings
+from pelliculum_lib.conversation.dialogue import ReplyStatus
+from pelliculum_lib.data.titles import Status
 
 
 #: What the validator below enforces, stated in the OpenAPI schema too: some visible text, no control characters.
 TEXT_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
-MAX_CHARS = get_settings().max_message_chars
 
 
 def clean_text(value: object) -> object:
-    """Strip, refuse empty text and control characters, cap the length (``max_message_chars``).
+    """Strip, refuse empty text and control characters.
 
     Runs before pydantic's own checks, so errors say what is wrong in plain words.
     """
@@ -24,18 +29,35 @@ def clean_text(value: object) -> object:
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
-    limit = get_settings().max_message_chars
-    if len(value) > limit:
-        raise ValueError(f"must be at most {limit} characters (got {len(value)})")
     if any(unicodedata.category(c) == "Cc" for c in value):
         raise ValueError("must not contain control characters")
     return value
 
 
+def too_long(request: BaseModel, limit: int) -> list[dict]:
+    """Validation errors (pydantic's shape) of the ``capped`` fields of ``request`` longer than ``limit``."""
+    return [{"type": "string_too_long", "loc": ("body", name), "input": value,
+             "msg": f"must be at most {limit} characters (got {len(value)})"}
+            for name in request.capped if (value := getattr(request, name)) is not None and len(value) > limit]
+
+
+def state_text_limit(openapi: dict, limit: int) -> dict:
+    """``openapi`` with ``maxLength: limit`` on the string of every ``capped`` request field."""
+    schemas = openapi["components"]["schemas"]
+    for model in (RecommendRequest, ChatRequest):
+        for name in model.capped:
+            field = schemas[model.__name__]["properties"][name]
+            for option in field.get("anyOf", [field]):
+                if option.get("type") == "string":
+                    option["maxLength"] = limit
+    return openapi
+
+
 class RecommendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    capped: ClassVar[tuple[str, ...]] = ("title",)  # at most max_message_chars long
     title: str = Field(..., description="A film title, e.g. 'The Dark Knight' (typos and years accepted).",
-                       examples=["The Dark Knight"], min_length=1, max_length=MAX_CHARS, pattern=TEXT_PATTERN)
+                       examples=["The Dark Knight"], min_length=1, pattern=TEXT_PATTERN)
 
     @field_validator("title", mode="before")
     @classmethod
@@ -53,9 +75,9 @@ class ChatRequest(BaseModel):
                           "conversation_id": {"type": "string"}},
            "not": {"anyOf": [{"required": [other]} for other in ("remove", "more_like", "not_for_me") if other != action]}}
           for action in ("remove", "more_like", "not_for_me"))]})
+    capped: ClassVar[tuple[str, ...]] = ("message",)  # at most max_message_chars long
     message: str | None = Field(None, description="A request in English or French (optional with `remove`).",
-                                examples=["a dark sci-fi thriller from the 90s"], min_length=1,
-                                max_length=MAX_CHARS, pattern=TEXT_PATTERN)
+                                examples=["a dark sci-fi thriller from the 90s"], min_length=1, pattern=TEXT_PATTERN)
     conversation_id: str | None = Field(None, description="From the previous answer: continues that conversation "
                                         "(\"more\", \"only comedies\", \"why the second one?\").",
                                         pattern=r"^[A-Za-z0-9_-]{1,64}$")
@@ -122,7 +144,7 @@ class FilmDetails(FilmOut):
 
 class RecommendResponse(BaseModel):
     query: str
-    match: str = Field(description="'exact' or 'fuzzy'")
+    match: Status = Field(description="'exact' or 'fuzzy'")
     film: FilmOut
     recommendations: list[FilmOut]
     alternatives: list[FilmOut] = Field(description="Other films with the same title.")
@@ -148,10 +170,10 @@ class ChatResponse(BaseModel):
     message: str
     language: str
     reply: str
-    status: str = Field(description="'ok'; 'fewer' (fewer films than asked satisfy every constraint: the reply says "
-                                    "so and which constraint to relax); 'more_none' (nothing left for 'more'); "
-                                    "'explain' (an answer to 'why'); 'unknown' (unknown film, suggestions given); "
-                                    "'no_film' (nothing to recommend from: the reply asks)")
+    status: ReplyStatus = Field(description="'ok'; 'fewer' (fewer films than asked satisfy every constraint: the "
+                                            "reply says so and which constraint to relax); 'more_none' (nothing left "
+                                            "for 'more'); 'explain' (an answer to 'why'); 'unknown' (unknown film, "
+                                            "suggestions given); 'no_film' (nothing to recommend from: the reply asks)")
     film: FilmOut | None = Field(description="The reference film, when there is one.")
     constraints: list[ConstraintOut] = Field(description="What was understood, one chip each.")
     recommendations: list[Recommendation]

@@ -21,6 +21,8 @@ from pelliculum_lib.config import OFFLINE_BASE_MODEL, Settings, get_settings
 if TYPE_CHECKING:  # torch and transformers load lazily: the llama.cpp service starts without them
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+    from pelliculum_lib.modeling.llamacpp import LlamaCppEngine
+
 log = logging.getLogger(__name__)
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -182,6 +184,14 @@ def adapter_fingerprint(settings: Settings, adapter: str | Path | None = None) -
     return _file_hash(str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def active_adapter(settings: Settings) -> Path | None:
+    """The adapter the recommender that ``settings`` select answers with: the phase-3 one, the phase-4 ranker
+    when the two-stage recommender orders with the model, ``None`` when the retriever alone answers."""
+    if settings.recommender == "phase3":
+        return settings.adapter_dir
+    return None if settings.recommender_mode == "retriever" else settings.ranker_adapter_dir
+
+
 @lru_cache(maxsize=16)
 def _file_hash(path: str, size: int, mtime_ns: int) -> str:
     """SHA-256 prefix of a file, read once per (path, size, mtime)."""
@@ -219,4 +229,25 @@ def load_model(adapter: str | Path | None = None, settings: Settings | None = No
         if merge:
             model = model.merge_and_unload()
     model.eval()
+    return model, tokenizer
+
+
+def load_engine(settings: Settings, adapter: str | Path) -> tuple[PreTrainedModel | LlamaCppEngine,
+                                                                  PreTrainedTokenizerBase | LightTokenizer]:
+    """What answers on ``settings.backend``: base model + ``adapter`` merged (``""``: the base alone), and its
+    tokenizer.
+
+    llama.cpp reads the merged model from a GGUF (``settings.gguf_type``) exported once to ``cache_dir``, with
+    the torch-free :class:`LightTokenizer`; transformers keeps the weights in ``settings.inference_dtype``.
+    """
+    if settings.backend == "llama.cpp":
+        from pelliculum_lib.modeling.llamacpp import LlamaCppEngine, cached_gguf
+
+        engine = LlamaCppEngine(cached_gguf(settings, adapter), threads=settings.threads, seed=settings.seed)
+        return engine, load_light_tokenizer(settings)
+    model, tokenizer = load_model(adapter=adapter, settings=settings, merge=True)
+    if settings.inference_dtype == "bfloat16":
+        import torch
+
+        model = model.to(torch.bfloat16)
     return model, tokenizer

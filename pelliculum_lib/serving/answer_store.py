@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from pathlib import Path
+
+from pelliculum_lib.serving.connections import ReadOnlyConnections
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS answers (key TEXT NOT NULL, film_id INTEGER NOT NULL, films TEXT NOT NULL, "
           "seconds REAL NOT NULL, PRIMARY KEY (key, film_id)) WITHOUT ROWID")
@@ -54,14 +55,14 @@ class AnswerReader:
 
     def __init__(self, path: Path, key: str):
         self.path, self.key = Path(path), key
-        self._local = threading.local()
+        self._connections = ReadOnlyConnections(self.path, timeout=5)
 
     def _db(self) -> sqlite3.Connection | None:
-        db = getattr(self._local, "db", None)
-        if db is None and self.path.is_file():
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=5)
-            self._local.db = db
-        return db
+        return self._connections.get(missing_ok=True)
+
+    def close(self) -> None:
+        """Close every thread's connection (reopened on next use)."""
+        self._connections.close()
 
     def get(self, film_id: int) -> list[int] | None:
         db = self._db()

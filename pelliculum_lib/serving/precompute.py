@@ -30,7 +30,7 @@ class Answerer:
     """Loads the service's recommender once and answers batches of films."""
 
     def __init__(self, settings: Settings, threads: int | None = None):
-        from pelliculum_lib.serving.service import load_recommender
+        from pelliculum_lib.serving.loading import load_recommender
 
         if threads:
             import torch
@@ -90,7 +90,7 @@ def precompute(settings: Settings, films: int | None = None, store: Path | None 
                ray_address: str | None = None, workers: int = 1, batch_size: int = 64, redo: bool = False,
                progress: bool = True) -> Summary:
     """Answer ``films`` catalogue films (all by default) into the answer store; see the module docstring."""
-    from pelliculum_lib.serving.service import answer_key
+    from pelliculum_lib.serving.keys import answer_key
 
     started = time.perf_counter()
     catalogue = Catalogue.load(settings=settings)

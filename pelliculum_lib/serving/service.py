@@ -1,46 +1,43 @@
 """What the service does per request, without HTTP: resolve, recommend (cached, one
-generation at a time), enrich, and understand chat messages.
+generation at a time), enrich, and understand chat messages; its answers and its errors.
 
-Loaded once (``RecommendationService.load``) and shared by the FastAPI app, the benchmarks
-and the tests.
+Loaded once (``RecommendationService.load``, what it loads: :mod:`.loading`), closed once
+(``close``), and shared by the FastAPI app, the benchmarks and the tests.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.conversation import build_dialogue
+from pelliculum_lib.conversation.dialogue import ReplyStatus
 from pelliculum_lib.conversation.request import Constraint, Language
 from pelliculum_lib.data.catalogue import Catalogue
-from pelliculum_lib.data.film import Film
-from pelliculum_lib.data.titles import Resolution
-from pelliculum_lib.modeling.encoder import load_encoder
-from pelliculum_lib.modeling.loading import adapter_fingerprint
-from pelliculum_lib.recommending.meaning import MeaningBuild, film_texts
-from pelliculum_lib.recommending.phase3 import Recommender
-from pelliculum_lib.recommending.retrieval import RETRIEVER_VERSION, cached_retriever
+from pelliculum_lib.data.film import Film, FilmDetails
+from pelliculum_lib.data.titles import Resolution, Status
+from pelliculum_lib.recommending.phase3 import Phase3Recommender
+from pelliculum_lib.recommending.retrieval import cached_retriever
 from pelliculum_lib.recommending.two_stage import TwoStageRecommender
 from pelliculum_lib.serving.answer_store import AnswerReader
+from pelliculum_lib.serving.cache import ResponseCache
+from pelliculum_lib.serving.keys import answer_key
+from pelliculum_lib.serving.loading import film_meaning, load_reader_model, load_recommender
 from pelliculum_lib.serving.store import CatalogueStore
-from pelliculum_lib.serving.store import fingerprint as catalogue_fingerprint
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Answer:
+class RecommendationAnswer:
     """A recommendation answer, as the API returns it."""
 
     query: str
-    match: str  # exact | fuzzy
+    match: Status  # exact | fuzzy: the film was found
     film: Film
     recommendations: list[Film]
     alternatives: list[Film] = field(default_factory=list)
@@ -54,7 +51,7 @@ class ChatAnswer:
     message: str
     language: Language
     reply: str
-    status: str  # ok | fewer | more_none | explain | unknown | no_film
+    status: ReplyStatus
     conversation_id: str = ""
     film: Film | None = None
     recommendations: list[Film] = field(default_factory=list)
@@ -70,124 +67,28 @@ class UnknownFilm(LookupError):
         self.query, self.suggestions = query, suggestions
 
 
+class FilmNotFound(LookupError):
+    def __init__(self, film_id: int):
+        super().__init__(f"No film with id {film_id} in the catalogue.")
+        self.film_id = film_id
+
+
 class EngineBusy(RuntimeError):
     """The model stayed busy longer than ``Settings.queue_seconds``."""
 
 
-class ResponseCache:
-    """Recommended film ids per key: in memory (LRU) and on disk (survives restarts)."""
-
-    def __init__(self, directory: Path | None, size: int):
-        self.memory: OrderedDict[str, list[int]] = OrderedDict()
-        self.size, self.directory = size, directory
-        self.lock = threading.Lock()
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-
-    def get(self, key: str) -> list[int] | None:
-        with self.lock:
-            if key in self.memory:
-                self.memory.move_to_end(key)
-                return self.memory[key]
-        if self.directory is not None and (path := self.directory / f"{key}.json").is_file():
-            try:
-                value = [int(i) for i in json.loads(path.read_text())]
-            except (OSError, ValueError, TypeError):
-                return None
-            self._remember(key, value)
-            return value
-        return None
-
-    def _remember(self, key: str, value: list[int]) -> None:
-        with self.lock:
-            self.memory[key] = value
-            while len(self.memory) > self.size:
-                self.memory.popitem(last=False)
-
-    def put(self, key: str, value: list[int], disk: bool = True) -> None:
-        if self.size:
-            self._remember(key, value)
-        if self.directory is not None and disk:
-            tmp = self.directory / f"{key}.{threading.get_ident()}.tmp"
-            tmp.write_text(json.dumps(value))
-            tmp.replace(self.directory / f"{key}.json")
-
-
-def model_fingerprint(settings: Settings) -> str:
-    """Changes when the adapter, base model, recommender or generation settings change (the cache key's root)."""
-    if settings.recommender == "phase3":
-        digest = hashlib.sha256(adapter_fingerprint(settings).encode())
-        digest.update(f"{settings.candidates}|{settings.max_new_tokens}".encode())
-    else:
-        ranker = "none" if settings.recommender_mode == "retriever" else \
-            adapter_fingerprint(settings, settings.ranker_adapter_dir)
-        digest = hashlib.sha256(ranker.encode())
-        digest.update(f"{settings.recommender_mode}|{settings.fit_split}|{settings.ranker_candidates}|"
-                      f"{settings.ranker_weight}|{RETRIEVER_VERSION}".encode())
-    digest.update(f"{settings.recommender}|{settings.base_model}|{settings.max_titles}|{settings.system_prompt}|"
-                  f"{settings.backend}|{settings.inference_dtype}|{settings.gguf_type}".encode())
-    return digest.hexdigest()[:12]
-
-
-def answer_key(settings: Settings, catalogue: Catalogue) -> str:
-    """What an answer depends on: the model and its settings, and the catalogue (the answer caches' key)."""
-    return f"{model_fingerprint(settings)}-{catalogue_fingerprint(catalogue)}"
-
-
-def load_recommender(settings: Settings, catalogue: Catalogue | None = None) -> Recommender | TwoStageRecommender:
-    """The recommender the settings ask for (what the service and ``pelliculum precompute`` answer with)."""
-    catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
-    if settings.recommender == "phase3":
-        return Recommender.load(settings, catalogue=catalogue)
-    adapter = "" if settings.recommender_mode == "retriever" else None
-    return TwoStageRecommender.load(settings, catalogue=catalogue, adapter=adapter)
-
-
-def film_meaning(catalogue: Catalogue, settings: Settings) -> MeaningBuild | None:
-    """The catalogue's film vectors for ``settings.meaning`` (read back from the cache, or built, in the
-    background unless ``meaning_background`` is false); ``None`` when meaning is off."""
-    if settings.meaning == "off":
-        return None
-    movies = catalogue.movies
-    return MeaningBuild(movies["id"].to_numpy(), film_texts(movies), lambda: load_encoder(settings.meaning),
-                        settings.cache_dir, background=settings.meaning_background)
-
-
-def load_reader_model(settings: Settings):
-    """The phase-5 reader (the merged adapter in llama.cpp under the reading grammar) when ``settings.reader`` asks
-    for it; ``None`` — the rules read every message, logged — when it is ``rules`` or the adapter is missing."""
-    if settings.reader == "rules":
-        return None
-    folder = settings.reader_adapter_dir
-    if not (folder / "adapter_config.json").is_file():
-        log.warning("PELLICULUM_READER=%s but there is no reader adapter at %s: the rules read every message",
-                    settings.reader, folder)
-        return None
-    try:
-        from pelliculum_lib.conversation.reading import grammar
-        from pelliculum_lib.modeling.llamacpp import cached_gguf
-        from pelliculum_lib.modeling.reader import ModelReader
-
-        return ModelReader(cached_gguf(settings, adapter=folder, qtype=settings.gguf_type), grammar(),
-                           seconds=min(settings.generation_seconds, 2.0), threads=settings.threads)
-    except Exception as error:  # noqa: BLE001 - the rules still read: the service starts
-        log.warning("The reader model could not be loaded (%s: %s): the rules read every message",
-                    type(error).__name__, error)
-        return None
-
-
 class RecommendationService:
-    def __init__(self, recommender: Recommender | TwoStageRecommender, store: CatalogueStore, settings: Settings,
-                 answers_dir: Path | None = None):
+    def __init__(self, recommender: Phase3Recommender | TwoStageRecommender, store: CatalogueStore,
+                 settings: Settings, answers_dir: Path | None = None):
         self.recommender, self.store, self.settings = recommender, store, settings
         self.engine_lock = threading.Lock()  # one generation at a time: the model is not re-entrant
-        key = f"{model_fingerprint(settings)}-{store.path.stem.removeprefix('catalogue-')}"
+        key = answer_key(settings, recommender.catalogue)
         answers_dir = answers_dir or settings.answer_cache_dir or settings.cache_dir / "answers"
         self.cache = ResponseCache(answers_dir / key, settings.response_cache_size)
         self.precomputed = AnswerReader(settings.answer_store, key)  # `pelliculum precompute`, read-only
         self.tmdb = None
         if settings.tmdb_api_key:
-            from pelliculum_lib.serving.tmdb import TMDbClient
+            from pelliculum_lib.serving.tmdb import TMDbClient  # httpx: only with a TMDb key
 
             self.tmdb = TMDbClient(settings.tmdb_api_key, settings.tmdb_base_url, settings.tmdb_timeout,
                                    settings.cache_dir)
@@ -210,6 +111,13 @@ class RecommendationService:
         log.info("Service ready in %.1f s: %d films, %d candidates, recommender %s", time.perf_counter() - started,
                  len(catalogue), len(recommender.candidates), settings.recommender)
         return cls(recommender, store, settings, answers_dir)
+
+    def close(self) -> None:
+        """Close what the service opened: the SQLite connections and the TMDb client (they reopen on next use)."""
+        self.store.close()
+        self.precomputed.close()
+        if self.tmdb is not None:
+            self.tmdb.close()
 
     def meaning_status(self) -> dict:
         """The film vectors' state, as ``/health`` reports it."""
@@ -248,13 +156,21 @@ class RecommendationService:
         self.cache.put(key, films)
         return films, False, seconds
 
-    def recommend(self, title: str) -> Answer:
+    def recommend(self, title: str) -> RecommendationAnswer:
         started = time.perf_counter()
         resolution = self.resolve(title)
         ids, cached, model_seconds = self.recommend_ids(resolution.film_id)
         film, = self.store.get([resolution.film_id])
-        return Answer(title, resolution.status, film, self.store.get(ids), self.store.get(resolution.alternatives[:5]),
-                      cached, time.perf_counter() - started, model_seconds)
+        return RecommendationAnswer(title, resolution.status, film, self.store.get(ids),
+                                    self.store.get(resolution.alternatives[:5]), cached,
+                                    time.perf_counter() - started, model_seconds)
+
+    def details(self, film_id: int) -> FilmDetails:
+        """Everything the catalogue store knows of one film (:class:`FilmNotFound` if it has no such film)."""
+        film = self.store.details(film_id)
+        if film is None:
+            raise FilmNotFound(film_id)
+        return film
 
     async def enrich(self, films: list[Film]) -> list[Film]:
         if self.tmdb is None or not films:

@@ -1,0 +1,58 @@
+"""What the service loads once, as the settings ask: the recommender, the film vectors and the phase-5 reader."""
+
+from __future__ import annotations
+
+import logging
+
+from pelliculum_lib.config import Settings
+from pelliculum_lib.data.catalogue import Catalogue
+from pelliculum_lib.modeling.encoder import load_encoder
+from pelliculum_lib.modeling.loading import active_adapter
+from pelliculum_lib.recommending.meaning import MeaningBuild, film_texts
+from pelliculum_lib.recommending.phase3 import Phase3Recommender
+from pelliculum_lib.recommending.two_stage import TwoStageRecommender
+
+log = logging.getLogger(__name__)
+
+
+def load_recommender(settings: Settings, catalogue: Catalogue | None = None) -> Phase3Recommender | TwoStageRecommender:
+    """The recommender the settings ask for (what the service and ``pelliculum precompute`` answer with), with
+    its :func:`~pelliculum_lib.modeling.loading.active_adapter` (none: the retriever alone, no model loaded)."""
+    catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
+    adapter = active_adapter(settings)
+    if settings.recommender == "phase3":
+        return Phase3Recommender.load(settings, adapter=adapter, catalogue=catalogue)
+    return TwoStageRecommender.load(settings, catalogue=catalogue, adapter="" if adapter is None else adapter)
+
+
+def film_meaning(catalogue: Catalogue, settings: Settings) -> MeaningBuild | None:
+    """The catalogue's film vectors for ``settings.meaning`` (read back from the cache, or built, in the
+    background unless ``meaning_background`` is false); ``None`` when meaning is off."""
+    if settings.meaning == "off":
+        return None
+    movies = catalogue.movies
+    return MeaningBuild(movies["id"].to_numpy(), film_texts(movies), lambda: load_encoder(settings.meaning),
+                        settings.cache_dir, background=settings.meaning_background)
+
+
+def load_reader_model(settings: Settings):
+    """The phase-5 reader (the merged adapter in llama.cpp under the reading grammar) when ``settings.reader`` asks
+    for it; ``None`` — the rules read every message, logged — when it is ``rules`` or the adapter is missing."""
+    if settings.reader == "rules":
+        return None
+    folder = settings.reader_adapter_dir
+    if not (folder / "adapter_config.json").is_file():
+        log.warning("PELLICULUM_READER=%s but there is no reader adapter at %s: the rules read every message",
+                    settings.reader, folder)
+        return None
+    try:
+        from pelliculum_lib.conversation.reading import grammar
+        from pelliculum_lib.modeling.llamacpp import cached_gguf
+        from pelliculum_lib.modeling.reader import ModelReader
+
+        return ModelReader(cached_gguf(settings, adapter=folder, qtype=settings.gguf_type), grammar(),
+                           seconds=min(settings.generation_seconds, 2.0), threads=settings.threads)
+    except Exception as error:  # noqa: BLE001 - the rules still read: the service starts
+        log.warning("The reader model could not be loaded (%s: %s): the rules read every message",
+                    type(error).__name__, error)
+        return None
