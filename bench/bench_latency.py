@@ -29,19 +29,15 @@ import time
 import httpx
 import numpy as np
 
-from live_server import rss_mib, serve
+from live_server import percentiles, rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.modeling.llamacpp import cached_gguf
+from pelliculum_lib.modeling.loading import active_adapter
 from pelliculum_lib.recommending.retrieval import cached_retriever
 
 SEED_SECONDS = 8.0
 TARGETS = {"cold_p50_s": 0.8, "cold_p95_s": 1.2, "warm_p50_ms": 5.0, "ready_s": 3.0}
-
-
-def percentiles(values: list[float]) -> dict:
-    array = np.array(values)
-    return {"p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95)), "max": float(array.max())}
 
 
 def backend_env(backend: str) -> dict[str, str]:
@@ -99,7 +95,7 @@ def measure(backend: str, films: list[str], warm: int, concurrent: int, starts: 
         with tempfile.TemporaryDirectory() as answers, serve({**env, "PELLICULUM_ANSWER_CACHE_DIR": answers}) \
                 as (_, _, again):
             readies.append(again)
-    cold_p, model_p, warm_p = percentiles(cold), percentiles(cold_model), percentiles(warm_times)
+    cold_p, model_p, warm_p = (percentiles(times, ("p50", "p95", "max")) for times in (cold, cold_model, warm_times))
     return {
         "backend": backend, "ready_s": round(float(np.median(readies)), 2), "ready_max_s": round(max(readies), 2), "cold_answers": len(cold),
         "cold_p50_s": round(cold_p["p50"], 3), "cold_p95_s": round(cold_p["p95"], 3), "cold_max_s": round(cold_p["max"], 3),
@@ -142,8 +138,9 @@ def main() -> None:
         if env["PELLICULUM_RECOMMENDER"] == "two-stage":
             cached_retriever(catalogue, settings.fit_split, settings)
         ranking = env.get("PELLICULUM_RECOMMENDER_MODE", settings.recommender_mode)
-        if env["PELLICULUM_BACKEND"] == "llama.cpp" and (env["PELLICULUM_RECOMMENDER"] == "phase3" or ranking != "retriever"):
-            adapter = settings.ranker_adapter_dir if env["PELLICULUM_RECOMMENDER"] == "two-stage" else None
+        adapter = active_adapter(settings.model_copy(update={"recommender": env["PELLICULUM_RECOMMENDER"],
+                                                             "recommender_mode": ranking}))
+        if env["PELLICULUM_BACKEND"] == "llama.cpp" and adapter is not None:
             cached_gguf(settings, adapter, qtype=env.get("PELLICULUM_GGUF_TYPE"))
     rows, answers = [], {}
     for backend in args.backends:

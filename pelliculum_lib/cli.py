@@ -70,14 +70,26 @@ def cmd_phase4_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _phase3_only(settings: Settings, **options: bool) -> None:
+    """A clear error for options only the phase-3 recommender has, given to the two-stage one."""
+    given = [f"--{name.replace('_', '-')}" for name, used in options.items() if used]
+    if given and settings.recommender != "phase3":
+        raise ValueError(f"{', '.join(given)}: only with --recommender phase3 (the {settings.recommender} "
+                         "recommender ranks retrieved catalogue films: no free decoding, sampling or base model)")
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from pelliculum_lib.recommending.phase3 import Recommender
+    from pelliculum_lib.recommending.phase3 import Phase3Recommender
+    from pelliculum_lib.recommending.recommendation import catalogue_film, recommend
+    from pelliculum_lib.serving.loading import load_recommender
 
     settings = _settings(args)
-    recommender = Recommender.load(settings, adapter="" if args.base else None)
-    result = recommender.recommend(args.title, constrained=not args.free, sampling=args.sample)
+    _phase3_only(settings, free=args.free, sample=args.sample, base=args.base)
+    recommender = Phase3Recommender.load(settings, adapter="") if args.base else load_recommender(settings)
+    result = recommend(recommender, args.title, constrained=not args.free, sampling=args.sample)
     if not result.resolution.found:
-        suggestions = ", ".join(recommender.film(f).label for f in result.resolution.suggestions) or "none"
+        suggestions = ", ".join(catalogue_film(recommender.catalogue, f).label
+                                for f in result.resolution.suggestions) or "none"
         print(f"pelliculum: error: unknown film {args.title!r}; close titles: {suggestions}", file=sys.stderr)
         return 2
     if args.json:
@@ -95,15 +107,19 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """The configured recommender ("fine-tuned" for phase 3, else its name) against the baselines."""
     from pelliculum_lib.evaluation.comparison import compare
     from pelliculum_lib.data.catalogue import Catalogue
-    from pelliculum_lib.recommending.phase3 import Recommender
+    from pelliculum_lib.recommending.phase3 import Phase3Recommender
+    from pelliculum_lib.serving.loading import load_recommender
 
     settings = _settings(args)
+    _phase3_only(settings, with_base=args.with_base)
     catalogue = Catalogue.load(settings=settings)
-    recommenders = {"fine-tuned": Recommender.load(settings, catalogue=catalogue)}
+    name = "fine-tuned" if settings.recommender == "phase3" else settings.recommender
+    recommenders = {name: load_recommender(settings, catalogue)}
     if args.with_base:
-        recommenders["base"] = Recommender.load(settings, adapter="", catalogue=catalogue)
+        recommenders["base"] = Phase3Recommender.load(settings, adapter="", catalogue=catalogue)
     result = compare(catalogue, recommenders, settings, split=args.split, films=args.films,
                      baselines=not args.no_baselines, unconstrained=not args.no_free)
     print(result.table.to_markdown(floatfmt=".3f"))
@@ -157,23 +173,46 @@ def cmd_precompute(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, redo=args.redo)
     print(summary)
     if args.json:
-        import json
-
         print(json.dumps({**summary.__dict__, "films_per_second": summary.films_per_second}))
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pelliculum", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    commands = parser.add_subparsers(dest="command", required=True)
+RECOMMENDERS = ("two-stage", "phase3")
+RANKINGS = ("two-stage", "llm", "generate", "retriever")
+SOURCES = {  # option -> (help, extra add_argument keywords)
+    "--dataset": ("Hub id or local .parquet/.csv/save_to_disk folder (PELLICULUM_DATASET)", {}),
+    "--adapter": ("phase-3 LoRA adapter folder (PELLICULUM_ADAPTER_DIR)", {}),
+    "--backend": ("answering engine (PELLICULUM_BACKEND)", {"choices": ["llama.cpp", "transformers"]}),
+}
 
+
+def _add_sources(parser: argparse.ArgumentParser, *options: str) -> None:
+    """The repeated ``--dataset``, ``--adapter`` and ``--backend`` options (each overrides its setting)."""
+    for option in options:
+        text, extra = SOURCES[option]
+        parser.add_argument(option, help=text, **extra)
+
+
+def _add_recommender(parser: argparse.ArgumentParser, fit_split: str | None = None) -> None:
+    """Which recommender answers and how (the settings' own by default, as the service loads it)."""
+    parser.add_argument("--recommender", choices=RECOMMENDERS, help="what answers (PELLICULUM_RECOMMENDER)")
+    parser.add_argument("--ranking", choices=RANKINGS, help="two-stage ordering (PELLICULUM_RECOMMENDER_MODE)")
+    default = f"; default here: {fit_split}" if fit_split else ""
+    parser.add_argument("--fit-split", choices=["all", "train"], default=fit_split,
+                        help=f"lists the retriever is fitted on (PELLICULUM_FIT_SPLIT; 'train' for honest held-out "
+                             f"checks{default})")
+    parser.add_argument("--ranker-adapter", help="phase-4 ranker adapter folder (PELLICULUM_RANKER_ADAPTER_DIR)")
+
+
+def _add_data(commands) -> None:
     data = commands.add_parser("data", help="dataset tools").add_subparsers(dest="data_command", required=True)
     stats = data.add_parser("stats", help="dataset and phase-3 statistics")
-    stats.add_argument("--dataset", help="Hub id or local .parquet/.csv/save_to_disk folder (PELLICULUM_DATASET)")
+    _add_sources(stats, "--dataset")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(func=cmd_data_stats)
 
+
+def _add_train(commands) -> None:
     d = TrainConfig()
     train = commands.add_parser("train", help="LoRA fine-tuning of one phase (TRL SFTTrainer)")
     train.add_argument("--phase", choices=TRAIN_PHASES, default=d.phase)
@@ -196,27 +235,33 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-modules", default=",".join(d.target_modules),
                        help="LoRA targets, comma-separated, or 'all-linear'")
     train.add_argument("--data", help="train on datasets saved by `pelliculum phase4-data` (train/, validation/)")
-    train.add_argument("--dataset")
+    _add_sources(train, "--dataset")
     train.add_argument("--base-model")
     train.set_defaults(func=cmd_train)
 
+
+def _add_phase4_data(commands) -> None:
     phase4 = commands.add_parser("phase4-data", help="save the phase-4 ranker datasets (train/validation/eval)")
     phase4.add_argument("--output", default="outputs/phase4-data")
-    phase4.add_argument("--candidates", type=int, default=d.candidates, help="retrieved candidates per prompt")
-    phase4.add_argument("--dataset")
+    phase4.add_argument("--candidates", type=int, default=TrainConfig().candidates,
+                        help="retrieved candidates per prompt")
+    _add_sources(phase4, "--dataset")
     phase4.set_defaults(func=cmd_phase4_data)
 
+
+def _add_recommend(commands) -> None:
     recommend = commands.add_parser("recommend", help="films similar to a title (the fine-tuned model)")
     recommend.add_argument("title")
     recommend.add_argument("--free", action="store_true", help="unconstrained decoding (may invent titles)")
     recommend.add_argument("--sample", action="store_true", help="the seed's sampling (temperature 0.2, top_p 0.45)")
     recommend.add_argument("--base", action="store_true", help="the base model, without the adapter")
     recommend.add_argument("--json", action="store_true")
-    recommend.add_argument("--adapter", help="LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
-    recommend.add_argument("--dataset")
-    recommend.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
+    _add_recommender(recommend)
+    _add_sources(recommend, "--adapter", "--dataset", "--backend")
     recommend.set_defaults(func=cmd_recommend)
 
+
+def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="Recall/NDCG/HR@8 and answer metrics, model vs baselines")
     evaluate.add_argument("--split", choices=["eval", "train"], default="eval", help="held-out or training films")
     evaluate.add_argument("--films", type=int, default=None, help="evaluate on this many source films (default all)")
@@ -224,34 +269,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-baselines", action="store_true")
     evaluate.add_argument("--no-free", action="store_true", help="skip unconstrained decoding")
     evaluate.add_argument("--json", help="also write the table to this JSON file")
-    evaluate.add_argument("--adapter")
-    evaluate.add_argument("--dataset")
-    evaluate.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
+    _add_recommender(evaluate, fit_split="train")
+    _add_sources(evaluate, "--adapter", "--dataset", "--backend")
     evaluate.set_defaults(func=cmd_evaluate)
 
+
+def _add_export(commands) -> None:
     export = commands.add_parser("export", help="merge the adapter; push adapter and merged model (or dry run)")
     export.add_argument("--output", default="outputs/export", help="folder for adapter/ and merged/")
     export.add_argument("--repo-id", help="Hub repo (PELLICULUM_HUB_MODEL_ID); the adapter goes to <repo>-lora")
     export.add_argument("--push", action="store_true", help="really upload (needs HF_TOKEN and network)")
     export.add_argument("--gguf", default="F16", choices=["F16", "Q8_0", "F32", "none"],
                         help="also a GGUF of the merged model for llama.cpp (to <repo>-GGUF)")
-    export.add_argument("--adapter")
+    _add_sources(export, "--adapter")
     export.set_defaults(func=cmd_export)
 
+
+def _add_serve(commands) -> None:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--recommender", choices=["two-stage", "phase3"], help="what answers (PELLICULUM_RECOMMENDER)")
-    serve.add_argument("--ranking", choices=["two-stage", "llm", "generate", "retriever"],
-                       help="two-stage ordering (PELLICULUM_RECOMMENDER_MODE)")
-    serve.add_argument("--fit-split", choices=["all", "train"],
-                       help="lists the retriever is fitted on (PELLICULUM_FIT_SPLIT; 'train' for honest held-out checks)")
-    serve.add_argument("--ranker-adapter", help="phase-4 ranker adapter folder (PELLICULUM_RANKER_ADAPTER_DIR)")
-    serve.add_argument("--adapter", help="phase-3 LoRA adapter folder (PELLICULUM_ADAPTER_DIR)")
-    serve.add_argument("--dataset")
-    serve.add_argument("--backend", choices=["llama.cpp", "transformers"], help="answering engine (PELLICULUM_BACKEND)")
+    _add_recommender(serve)
+    _add_sources(serve, "--adapter", "--dataset", "--backend")
     serve.set_defaults(func=cmd_serve)
 
+
+def _add_precompute(commands) -> None:
     pre = commands.add_parser("precompute", help="answer every catalogue film ahead of time (Ray when installed)")
     pre.add_argument("--films", type=int, help="only the N most popular films (default: the whole catalogue)")
     pre.add_argument("--missing-only", action="store_true", default=True,
@@ -266,13 +309,19 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--ray-address", help="a running Ray cluster (e.g. ray://head:10001); default: a local one")
     pre.add_argument("--workers", type=int, default=1, help="Ray actors, each loading the recommender once")
     pre.add_argument("--batch-size", type=int, default=64, help="films per task (and per committed batch)")
-    pre.add_argument("--recommender", choices=["two-stage", "phase3"])
-    pre.add_argument("--ranking", choices=["two-stage", "llm", "generate", "retriever"])
-    pre.add_argument("--fit-split", choices=["all", "train"])
-    pre.add_argument("--dataset")
-    pre.add_argument("--backend", choices=["llama.cpp", "transformers"])
+    _add_recommender(pre)
+    _add_sources(pre, "--dataset", "--backend")
     pre.add_argument("--json", action="store_true", help="also print the summary as one JSON object")
     pre.set_defaults(func=cmd_precompute)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pelliculum", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_data, _add_train, _add_phase4_data, _add_recommend, _add_evaluate, _add_export, _add_serve,
+                _add_precompute):
+        add(commands)
     return parser
 
 

@@ -50,3 +50,12 @@ def test_schema_error_names_the_missing_column(tmp_path):
     pd.DataFrame({"id": [1], "title": ["A"]}).to_parquet(tmp_path / "bad.parquet")
     result = run_cli("data", "stats", "--dataset", str(tmp_path / "bad.parquet"))
     assert result.returncode == 2 and "recommendations" in result.stderr
+
+
+def test_phase3_options_need_the_phase3_recommender(sample_data):
+    """--free, --sample, --base and --with-base are refused with the two-stage recommender, before any loading."""
+    for args in (["recommend", "Heat", "--free"], ["recommend", "Heat", "--sample", "--base"],
+                 ["evaluate", "--with-base"]):
+        result = run_cli(*args, "--recommender", "two-stage", "--dataset", str(sample_data))
+        assert result.returncode == 2, args
+        assert "only with --recommender phase3" in result.stderr and "Traceback" not in result.stderr

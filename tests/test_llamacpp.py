@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pelliculum_lib.config import Settings
-from pelliculum_lib.recommending.phase3 import Recommender
+from pelliculum_lib.recommending.phase3 import Phase3Recommender
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def test_gguf_export_writes_the_base_weights_in_llamacpp_layout(tmp_path, settin
 
 
 def _answers(config: Settings, catalogue, film_ids: list[int], **kwargs) -> list[list[int]]:
-    recommender = Recommender.load(config, catalogue=catalogue)
+    recommender = Phase3Recommender.load(config, catalogue=catalogue)
     return [films for films, _ in recommender.answer_films(film_ids, **kwargs)]
 
 
@@ -65,14 +65,14 @@ def test_fast_backend_answers_only_catalogue_films(settings, sample_catalogue, f
     """Constrained decoding in llama.cpp: candidate films only, no repeats, never the query film;
     the seed's sampling works too and is reproducible."""
     config = Settings(**{**settings.model_dump(), "backend": "llama.cpp"})
-    recommender = Recommender.load(config, catalogue=sample_catalogue)
+    recommender = Phase3Recommender.load(config, catalogue=sample_catalogue)
     candidates = set(recommender.candidates)
     for sampling in (False, True):
         results = recommender.answer_films(fixed_films[:4], sampling=sampling)
         for source, (films, _) in zip(fixed_films, results):
             assert films and len(films) <= config.max_titles and len(set(films)) == len(films)
             assert source not in films and set(films) <= candidates
-    again = Recommender.load(config, catalogue=sample_catalogue).answer_films(fixed_films[:4], sampling=True)
+    again = Phase3Recommender.load(config, catalogue=sample_catalogue).answer_films(fixed_films[:4], sampling=True)
     assert [f for f, _ in again] == [f for f, _ in results]
 
 

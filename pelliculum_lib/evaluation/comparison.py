@@ -23,7 +23,8 @@ from pelliculum_lib.modeling.answers import TitleIndex, answer_titles
 from pelliculum_lib.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k
 from pelliculum_lib.data.catalogue import reference_lists
 from pelliculum_lib.data.prompts import NONE_ANSWER
-from pelliculum_lib.recommending.phase3 import Recommender
+from pelliculum_lib.recommending.phase3 import Phase3Recommender
+from pelliculum_lib.recommending.two_stage import TwoStageRecommender
 
 METRICS = ["recall@8", "ndcg@8", "hr@8", "valid_title_rate", "duplicate_rate", "none_rate", "stop_rate",
            "coverage", "popularity_bias", "seconds_per_answer"]
@@ -84,9 +85,9 @@ def _rank(row: dict, films: list[int], relevant: set[int], k: int) -> dict:
             "hit": hit_at_k(films, relevant, k)}
 
 
-def compare(catalogue: Catalogue, recommenders: dict[str, Recommender], settings: Settings | None = None,
-            split: str = "eval", films: int | None = None, baselines: bool = True, batch_size: int = 8,
-            unconstrained: bool = True) -> Comparison:
+def compare(catalogue: Catalogue, recommenders: dict[str, Phase3Recommender | TwoStageRecommender],
+            settings: Settings | None = None, split: str = "eval", films: int | None = None, baselines: bool = True,
+            batch_size: int = 8, unconstrained: bool = True) -> Comparison:
     """Evaluate every method on the same ``films`` source films of ``split``."""
     settings = settings or get_settings()
     k = settings.max_titles
@@ -171,27 +172,23 @@ def verdict(table: pd.DataFrame, model: str = "fine-tuned (constrained)", base: 
 
 def write_report(tables: dict[str, pd.DataFrame], reports_dir, context: dict) -> None:
     """``reports/evaluation.md`` and ``evaluation.json`` (+ figures) from per-split tables."""
-    import json
     from pathlib import Path
 
+    from pelliculum_lib import reports
     from pelliculum_lib.plots import grouped_bars
 
-    reports = Path(reports_dir)
-    (reports / "figures").mkdir(parents=True, exist_ok=True)
-    lines = ["# Evaluation", "", "Written by `notebooks/05_evaluation.ipynb` from its own run.", ""]
-    lines += [f"- {key}: {value}" for key, value in context.items()]
-    lines += ["", "Ranking metrics are against each film's first 8 resolvable dataset recommendations "
-              "(MovieLens co-ratings, see the data README). Every method but `two-stage` ranks the same "
-              "candidate films (those that appear in training answers); `two-stage` proposes films from the whole "
-              "catalogue, from a retriever fitted on the training lists only (notebook 07, reports/two_stage.md). LLM timings are per answer in batches of 8 on the "
-              "machine above; baselines are pure lookups.", ""]
+    folder = Path(reports_dir)
+    sections = {}
     for split, table in tables.items():
-        lines += [f"## {split}", "", table[METRICS].to_markdown(floatfmt=".3f"), ""]
-        lines += [f"- {line}" for line in verdict(table)] + [""]
-        grouped_bars(table, RANKING, reports / "figures" / f"evaluation_{split.split()[0].lower()}.png",
-                     f"Ranking quality, {split}")
-        lines += [f"![{split}](figures/evaluation_{split.split()[0].lower()}.png)", ""]
-    (reports / "evaluation.md").write_text("\n".join(lines))
-    (reports / "evaluation.json").write_text(json.dumps(
-        {"context": context, **{split: json.loads(table.to_json(orient="index")) for split, table in tables.items()}},
-        indent=1))
+        figure = f"figures/evaluation_{split.split()[0].lower()}.png"
+        grouped_bars(table, RANKING, folder / figure, f"Ranking quality, {split}")
+        sections[split] = "\n".join([table[METRICS].to_markdown(floatfmt=".3f"), "",
+                                     *[f"- {line}" for line in verdict(table)], "", f"![{split}]({figure})"])
+    reports.write_report(
+        folder / "evaluation.md", sections, context, title="Evaluation", origin=reports.written_by("05_evaluation.ipynb"),
+        lines=["Ranking metrics are against each film's first 8 resolvable dataset recommendations "
+               "(MovieLens co-ratings, see the data README). Every method but `two-stage` ranks the same "
+               "candidate films (those that appear in training answers); `two-stage` proposes films from the whole "
+               "catalogue, from a retriever fitted on the training lists only (notebook 07, reports/two_stage.md). LLM timings are per answer in batches of 8 on the "
+               "machine above; baselines are pure lookups."],
+        data={"context": context, **reports.records(tables)})

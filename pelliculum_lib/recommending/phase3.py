@@ -1,6 +1,6 @@
-"""``recommend(title)``: catalogue films, never invented strings.
+"""The phase-3 recommender: the fine-tuned model writes catalogue titles, never invented strings.
 
-The query is resolved against the catalogue (:mod:`.titles`); the fine-tuned model answers
+The query is resolved against the catalogue (:mod:`.titles`, :func:`.recommendation.recommend`); the model answers
 the seed's prompt under the title-trie constraint (:mod:`.constrained`), so every returned
 film exists, none repeats, the query film is excluded and at most ``max_titles`` come back.
 ``constrained=False`` keeps the seed's free decoding for comparison: its titles are parsed
@@ -9,8 +9,6 @@ back to films and the invented ones counted.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,24 +16,11 @@ import pandas as pd
 from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.modeling.constrained import TitleConstraint, TitleTrie
 from pelliculum_lib.data.catalogue import Catalogue, is_held_out
-from pelliculum_lib.modeling.answers import TitleIndex, answer_titles, parse_answer
+from pelliculum_lib.modeling.answers import TitleIndex, parse_answer
 from pelliculum_lib.modeling.generation import SEED_SAMPLING, Answer, generate_answers
-from pelliculum_lib.modeling.loading import END_OF_TURN, load_model
+from pelliculum_lib.modeling.loading import END_OF_TURN, load_engine
 from pelliculum_lib.data.prompts import recommendation_prompt
 from pelliculum_lib.data.titles import Resolution, TitleResolver
-from pelliculum_lib.data.film import Film
-
-@dataclass
-class Recommendation:
-    query: str
-    resolution: Resolution
-    film: Film | None
-    films: list[Film]
-    text: str = ""
-    stopped: bool = True
-    new_tokens: int = 0
-    invented: list[str] = field(default_factory=list)  # unconstrained titles that are not real films
-    seconds: float = 0.0
 
 
 def candidate_films(catalogue: Catalogue, settings: Settings) -> list[int]:
@@ -47,8 +32,10 @@ def candidate_films(catalogue: Catalogue, settings: Settings) -> list[int]:
     return pd.unique(edges.loc[train, "rec_id"]).tolist()
 
 
-class Recommender:
+class Phase3Recommender:
     """The model, its tokenizer, the catalogue and the title trie, loaded once."""
+
+    generative = True  # writes titles (under the trie, or freely)
 
     def __init__(self, model, tokenizer, catalogue: Catalogue, settings: Settings | None = None,
                  candidates: list[int] | None = None):
@@ -64,32 +51,13 @@ class Recommender:
 
     @classmethod
     def load(cls, settings: Settings | None = None, adapter: str | Path | None = None,
-             catalogue: Catalogue | None = None) -> "Recommender":
-        """The configured base model + adapter (``adapter=""`` for the base model alone), on the
-        configured backend.
-
-        The adapter is merged into the weights (same answers, no LoRA overhead per token); the
-        llama.cpp backend reads the merged model from a GGUF (``settings.gguf_type``, F16 by default) exported once to
-        ``cache_dir``.
-        """
-        from pelliculum_lib.modeling.llamacpp import LlamaCppEngine, cached_gguf
-        from pelliculum_lib.modeling.loading import load_light_tokenizer
-
+             catalogue: Catalogue | None = None) -> "Phase3Recommender":
+        """The configured base model + adapter (``adapter=""`` for the base model alone), merged, on the
+        configured backend (:func:`~pelliculum_lib.modeling.loading.load_engine`)."""
         settings = settings or get_settings()
         catalogue = catalogue if catalogue is not None else Catalogue.load(settings=settings)
-        adapter = settings.adapter_dir if adapter is None else adapter
-        if settings.backend == "llama.cpp":
-            engine = LlamaCppEngine(cached_gguf(settings, adapter), threads=settings.threads, seed=settings.seed)
-            return cls(engine, load_light_tokenizer(settings), catalogue, settings)
-        import torch
-
-        model, tokenizer = load_model(adapter=adapter, settings=settings, merge=True)
-        if settings.inference_dtype == "bfloat16":
-            model = model.to(torch.bfloat16)
+        model, tokenizer = load_engine(settings, settings.adapter_dir if adapter is None else adapter)
         return cls(model, tokenizer, catalogue, settings)
-
-    def film(self, film_id: int) -> Film:
-        return Film.from_row(self.catalogue.movies.loc[film_id])
 
     def resolve(self, title: str) -> Resolution:
         return self.resolver.resolve(title)
@@ -113,18 +81,3 @@ class Recommender:
                 films = list(dict.fromkeys(parsed))[:self.settings.max_titles]
             results.append((films, answer))
         return results
-
-    def recommend(self, title: str, constrained: bool = True, sampling: bool = False) -> Recommendation:
-        """Up to ``max_titles`` catalogue films similar to ``title`` (unknown titles: none, with suggestions)."""
-        started = time.perf_counter()
-        resolution = self.resolve(title)
-        if not resolution.found:
-            return Recommendation(title, resolution, None, [], seconds=time.perf_counter() - started)
-        (films, answer), = self.answer_films([resolution.film_id], constrained=constrained, sampling=sampling)
-        invented = []
-        if not constrained:
-            invented = [t for t in answer_titles(answer.text, self.index.labels) if self.index.lookup(t) is None]
-        return Recommendation(title, resolution, self.film(resolution.film_id), [self.film(f) for f in films],
-                              answer.text, answer.stopped, answer.new_tokens, invented,
-                              time.perf_counter() - started)
-

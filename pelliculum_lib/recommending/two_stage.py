@@ -11,8 +11,8 @@ Modes (``rank(..., mode=)``):
   weight chosen on validation films the ranker changes no held-out list (notebook 07).
 
 Every film returned is a catalogue film from the candidates, never the query, never twice.
-It exposes the interface the service uses for the phase-3 :class:`~.phase3.Recommender`
-(``resolve``, ``resolver``, ``film``, ``answer_films``), so either can answer requests.
+It exposes the interface the service uses for the phase-3 :class:`~.phase3.Phase3Recommender`
+(``resolve``, ``resolver``, ``catalogue``, ``answer_films``), so either can answer requests.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import numpy as np
 from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.modeling.generation import Answer
+from pelliculum_lib.modeling.loading import load_engine
 from pelliculum_lib.recommending.ranker import fuse, generate_letters, letter_scores, ranker_prompt
-from pelliculum_lib.data.film import Film
 from pelliculum_lib.recommending.retrieval import Retriever, cached_retriever
 from pelliculum_lib.data.titles import Resolution, TitleResolver
 
@@ -52,23 +52,11 @@ class TwoStageRecommender:
         adapter = settings.ranker_adapter_dir if adapter is None else adapter
         if not adapter:
             return cls(retriever, None, None, catalogue, settings)
-        if settings.backend == "llama.cpp":
-            from pelliculum_lib.modeling.llamacpp import LlamaCppEngine, cached_gguf
-            from pelliculum_lib.modeling.loading import load_light_tokenizer
-
-            engine = LlamaCppEngine(cached_gguf(settings, adapter), threads=settings.threads, seed=settings.seed)
-            return cls(retriever, engine, load_light_tokenizer(settings), catalogue, settings)
-        from pelliculum_lib.modeling.loading import load_model
-
-        model, tokenizer = load_model(adapter=adapter, settings=settings, merge=True)
-        return cls(retriever, model, tokenizer, catalogue, settings)
+        return cls(retriever, *load_engine(settings, adapter), catalogue, settings)
 
     # -- the service's interface ------------------------------------------------------------
     def resolve(self, title: str) -> Resolution:
         return self.resolver.resolve(title)
-
-    def film(self, film_id: int) -> Film:
-        return Film.from_row(self.catalogue.movies.loc[film_id])
 
     def answer_films(self, film_ids: list[int], max_time: float | None = None, mode: str | None = None,
                      **_) -> list[tuple[list[int], Answer]]:
