@@ -13,7 +13,7 @@ from pelliculum_lib.config import Settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild
 from pelliculum_lib.recommending.retrieval import Retriever
-from pelliculum_lib.conversation.lexicon import MOOD_NAMES, THEME_WORDS
+from pelliculum_lib.conversation.lexicon import MOODS, THEME_WORDS
 from pelliculum_lib.data.titles import TitleResolver
 from pelliculum_lib.conversation.dialogue import (ConversationFull, ConversationStore, Dialogue, NothingToRemove,
                                                   NotShown, Reply, UnknownConversation)
@@ -34,9 +34,9 @@ def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleRe
     """The conversation layer for a loaded catalogue, retriever, recommender and (optionally) film vectors and the
     phase-5 reader model (:class:`~pelliculum_lib.modeling.reader.ModelReader`, read as ``settings.reader`` says)."""
     facts = FilmFacts(catalogue, retriever, meaning)
-    vocabulary = retriever.vectorizer.vocabulary_ if retriever.vectorizer is not None else {}
+    vocabulary = retriever.terms.vocabulary if retriever.terms is not None else {}
     parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}),
-                    known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOOD_NAMES)
+                    known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOODS)
     store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
     reader = None
     if reader_model is not None:

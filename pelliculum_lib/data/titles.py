@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
-TITLES_VERSION = 1  # bump when the resolver's tables change: cached resolvers are then rebuilt
+TITLES_VERSION = 2  # bump when the resolver's tables change (2: arrays, not a pickle); cached ones are rebuilt
 Status = Literal["exact", "fuzzy", "unknown"]
 _YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -39,14 +40,38 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", stripped.casefold().replace("&", " and ")).strip()
 
 
-def _index(keys: list[str], ids: list[int]) -> dict[str, int | list[int]]:
-    """key -> film id; a key shared by several films -> their ids, in catalogue (popularity) order."""
-    series = pd.Series(ids, index=pd.Index(keys, dtype=object))
-    shared = series.index.duplicated(keep=False)
-    table: dict[str, int | list[int]] = dict(zip(series.index[~shared].tolist(), series.to_numpy()[~shared].tolist()))
-    for key, film in zip(series.index[shared].tolist(), series.to_numpy()[shared].tolist()):
-        table.setdefault(key, []).append(film)  # catalogue order kept
-    return table
+class KeyIndex:
+    """Key -> film ids (catalogue, i.e. popularity, order) as three arrays that can be memory-mapped: the keys'
+    sorted 64-bit hashes, where each key's films start, and the films (a hash is taken for its key)."""
+
+    def __init__(self, hashes: np.ndarray, starts: np.ndarray, films: np.ndarray):
+        self.hashes, self.starts, self.films = hashes, starts, films
+
+    @staticmethod
+    def hash(keys: list[str]) -> np.ndarray:
+        return pd.util.hash_array(np.asarray(keys, dtype=object), categorize=False)
+
+    @classmethod
+    def build(cls, keys: list[str], ids: list[int]) -> "KeyIndex":
+        hashes = cls.hash(keys)
+        order = np.argsort(hashes, kind="stable")  # stable: a shared key keeps its films in catalogue order
+        unique, starts = np.unique(hashes[order], return_index=True)
+        return cls(unique, np.append(starts, len(order)).astype(np.int64), np.asarray(ids, dtype=np.int64)[order])
+
+    def get(self, key: str) -> list[int]:
+        """The films of ``key``, most popular first ([] when none)."""
+        code = self.hash([key])[0]
+        i = int(np.searchsorted(self.hashes, code))
+        if i == len(self.hashes) or self.hashes[i] != code:
+            return []
+        return self.films[self.starts[i]:self.starts[i + 1]].tolist()
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.hashes": self.hashes, f"{prefix}.starts": self.starts, f"{prefix}.films": self.films}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> "KeyIndex":
+        return cls(arrays[f"{prefix}.hashes"], arrays[f"{prefix}.starts"], arrays[f"{prefix}.films"])
 
 
 def normalise_all(titles: pd.Series) -> list[str]:
@@ -90,44 +115,65 @@ class TitleResolver:
         movies = catalogue.movies
         self.years = movies["year"]  # looked up per candidate only (no 750k-entry dict to build)
         ids = movies["id"].tolist()
-        self.by_label = dict(zip(movies["label"].astype("str").str.casefold().tolist(), ids))
+        self.by_label = KeyIndex.build(movies["label"].astype("str").str.casefold().tolist(), ids)
         keys = normalise_all(movies["title"])
         bares = pd.Series(keys, dtype="str").str.replace(_ARTICLE.pattern, "", n=1, regex=True).tolist()
-        self.by_key = _index(keys, ids)  # key -> film id, or ids (most popular first) when shared
-        self.by_bare = _index(bares, ids)
-        self.keys = pd.unique(pd.Series(keys, dtype=object)).tolist()  # popularity order of first use
+        self.by_key = KeyIndex.build(keys, ids)  # key -> film ids, most popular first
+        self.by_bare = KeyIndex.build(bares, ids)
+        self._distinct: list[str] | None = pd.unique(pd.Series(keys, dtype=object)).tolist()
+        self._keys_file: Path | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """Every distinct key in popularity order of first use (fuzzy search); read back at the first use."""
+        if self._distinct is None:
+            self._distinct = self._keys_file.read_text(encoding="utf-8").split("\n")
+        return self._distinct
 
     @classmethod
     def cached(cls, catalogue: Catalogue, cache_dir: Path) -> "TitleResolver":
-        """The resolver of ``catalogue``, built once and kept under ``cache_dir/titles`` (1 s to read back
-        instead of 3 s to build at 750k films)."""
-        path = Path(cache_dir) / "titles" / f"resolver-{catalogue.digest('films').hex()[:16]}-v{TITLES_VERSION}.pkl"
-        if path.is_file():
+        """The resolver of ``catalogue``, built once and kept under ``cache_dir/titles`` as memory-mapped arrays
+        (read back in milliseconds; the fuzzy-search keys are read at the first fuzzy query)."""
+        folder = Path(cache_dir) / "titles" / f"resolver-{catalogue.digest('films').hex()[:16]}-v{TITLES_VERSION}"
+        if (folder / "keys.txt").is_file():
             try:
-                with path.open("rb") as handle:
-                    resolver = pickle.load(handle)
-                resolver.years = catalogue.movies["year"]
-                return resolver
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-                log.warning("Rebuilding the title resolver: %s is unreadable (%s)", path.name, type(error).__name__)
+                return cls._read(folder, catalogue)
+            except (OSError, ValueError, KeyError) as error:
+                log.warning("Rebuilding the title resolver: %s is unreadable (%s)", folder.name, type(error).__name__)
         resolver = cls(catalogue)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            years, resolver.years = resolver.years, None  # the catalogue has them: not stored twice
-            partial = path.with_name(path.name + f".{os.getpid()}.partial")
-            with partial.open("wb") as handle:
-                pickle.dump(resolver, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            partial.replace(path)
-            resolver.years = years
+            resolver._write(folder)
         except OSError as error:
-            resolver.years = catalogue.movies["year"]
-            log.warning("Could not keep the title resolver at %s: %s", path, error)
+            log.warning("Could not keep the title resolver at %s: %s", folder, error)
         return resolver
 
-    def films(self, key: str, table: dict | None = None) -> list[int]:
+    def _write(self, folder: Path) -> None:
+        partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for table in ("by_label", "by_key", "by_bare"):
+            for name, values in getattr(self, table).arrays(table).items():
+                np.save(partial / f"{name}.npy", values, allow_pickle=False)
+        (partial / "keys.txt").write_text("\n".join(self.keys), encoding="utf-8")  # written last: complete
+        if folder.exists():
+            shutil.rmtree(folder)
+        partial.replace(folder)
+
+    @classmethod
+    def _read(cls, folder: Path, catalogue: Catalogue, min_score: float = 86.0,
+              suggestions: int = 5) -> "TitleResolver":
+        arrays = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")}
+        resolver = cls.__new__(cls)
+        resolver.min_score, resolver.suggestions = min_score, suggestions
+        resolver.years = catalogue.movies["year"]
+        for table in ("by_label", "by_key", "by_bare"):
+            setattr(resolver, table, KeyIndex.from_arrays(arrays, table))
+        resolver._distinct, resolver._keys_file = None, folder / "keys.txt"
+        return resolver
+
+    def films(self, key: str, table: KeyIndex | None = None) -> list[int]:
         """The films of a normalised title key (most popular first; [] when none)."""
-        found = (self.by_key if table is None else table).get(key)
-        return [] if found is None else found if isinstance(found, list) else [found]
+        return (self.by_key if table is None else table).get(key)
 
     def _with_year(self, films: list[int], year: int | None) -> list[int]:
         if year is None:
@@ -147,8 +193,8 @@ class TitleResolver:
         query = query.strip()
         if not query:
             return None
-        if (film := self.by_label.get(query.casefold())) is not None:
-            key = normalise(query)
+        if labelled := self.by_label.get(query.casefold()):
+            film, key = labelled[0], normalise(query)
             return Resolution(query, "exact", film, alternatives=[f for f in self.films(key) if f != film])
         for key, year_hint in self._keys(query):
             if key and (found := self._exact(query, key, year_hint)):

@@ -14,15 +14,20 @@ A gradient-boosted fusion (scikit-learn's ``HistGradientBoostingClassifier``) le
 weigh them from the fit sources themselves, with K-fold refits of the graph signals so that a
 film's own list never scores its own candidates; a quarter of those queries is also shown
 without any graph signal, so that cold films (no list mentions them) are ranked by content
-and popularity. Everything is deterministic and saved once as an artifact under the cache.
+and popularity. Everything is deterministic and saved once under the cache as a folder of
+NumPy arrays that a later start memory-maps: the fusion's trees (``fusion.TreeFusion``) and the
+TF-IDF vocabulary (``terms.TermWeights``) are kept as data, so scikit-learn is imported only
+where a fit happens.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
-import pickle
+import os
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,20 +35,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 from tqdm.auto import tqdm
 
 from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.data.catalogue import Catalogue, is_held_out
+from pelliculum_lib.recommending.fusion import TreeFusion
+from pelliculum_lib.recommending.terms import TermWeights
+from pelliculum_lib.data.values import dash_pieces
 
 log = logging.getLogger(__name__)
 
-RETRIEVER_VERSION = 4  # 3: the TF-IDF vectorizer is kept; 4: the class moved to pelliculum_lib.recommending
+RETRIEVER_VERSION = 5  # 3: the TF-IDF vectorizer is kept; 4: the class moved; 5: arrays, not a pickle
 FEATURES = ("graph", "graph_share", "lists_query", "bm25", "content", "genre_jaccard", "year_gap",
             "list_frequency", "votes", "rating", "query_degree", "query_in_lists")
 FUSION_QUERIES = 6_000  # training queries of the fusion at most (the offline data has 4,331 sources: all used)
+EDGE_COLUMNS = ("source_id", "rank", "source_row", "rec_row")
 POOL = {"graph": 60, "bm25": 60, "content": 30, "popular": 20}  # candidates taken from each signal
 
 
@@ -73,14 +79,15 @@ def _content_text(movies: pd.DataFrame) -> pd.Series:
     return text
 
 
-def _fit_content(movies: pd.DataFrame) -> tuple[TfidfVectorizer, sp.csr_matrix]:
-    """The TF-IDF content index: the fitted vectorizer and the films' normalised rows."""
+def _fit_content(movies: pd.DataFrame) -> tuple[TermWeights, sp.csr_matrix]:
+    """The TF-IDF content index: the fitted vocabulary's weights and the films' normalised rows."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     vectorizer = TfidfVectorizer(max_features=100_000, sublinear_tf=True, min_df=2, stop_words="english",
                                  dtype=np.float32)
     text = normalize(vectorizer.fit_transform(_content_text(movies))).tocsr()
-    if hasattr(vectorizer, "stop_words_"):  # every pruned term: large, and not needed to transform
-        del vectorizer.stop_words_
-    return vectorizer, text
+    return TermWeights.from_sklearn(vectorizer), text
 
 
 @dataclass
@@ -153,7 +160,7 @@ class Retriever:
         self.fit_split, self.edges = fit_split, edges
         self.fit_sources = np.sort(edges["source_id"].unique())
         self.row = {int(f): i for i, f in enumerate(ids)}
-        self.vectorizer: TfidfVectorizer | None = None
+        self.terms: TermWeights | None = None
 
     # -- fitting --------------------------------------------------------------------------
     @classmethod
@@ -166,19 +173,18 @@ class Retriever:
         row = pd.Series(np.arange(n), index=ids)
         sources = fit_sources(catalogue, split, settings)
         edges = _edges(catalogue, row, sources)
-        vectorizer, text = _fit_content(movies)
-        genre_lists = movies["genres"].fillna("").astype(str).str.split("-")
-        genres = _one_hot(genre_lists)
+        terms, text = _fit_content(movies)
+        genres = _one_hot(dash_pieces(movies["genres"].reset_index(drop=True)), n)
         years = movies["year"].astype("float64").to_numpy()
         votes = np.log1p(movies["vote_count"].to_numpy(dtype=np.float64))
         ratings = movies["vote_average"].to_numpy(dtype=np.float64)
         retriever = cls(ids, Graph.fit(edges, n), text, genres, years, votes, ratings, None, split, edges)
-        retriever.vectorizer = vectorizer
+        retriever.terms = terms
         retriever.fusion = retriever._fit_fusion(catalogue, edges, sources, folds, settings.seed, progress)
         return retriever
 
     def _fit_fusion(self, catalogue: Catalogue, edges: pd.DataFrame, sources: np.ndarray, folds: int, seed: int,
-                    progress: bool) -> HistGradientBoostingClassifier | None:
+                    progress: bool) -> TreeFusion | None:
         """Learn the fusion on the fit sources, each scored by a graph refitted without its fold."""
         references = catalogue.resolved_recommendations(8).groupby("source_id")["rec_id"].apply(list)
         fold = fold_of(sources, folds, seed)
@@ -207,9 +213,11 @@ class Retriever:
         X, y = np.vstack(features), np.concatenate(labels)
         if y.all() or not y.any():
             return None
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
         model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
                                                random_state=seed, early_stopping=False)
-        return model.fit(X, y)
+        return TreeFusion.from_sklearn(model.fit(X, y))
 
     def without(self, sources: np.ndarray) -> "Retriever":
         """The same retriever with its graph refitted without the lists of ``sources``."""
@@ -235,7 +243,7 @@ class Retriever:
         copy = Retriever.__new__(Retriever)
         copy.__dict__.update(self.__dict__)
         copy.__dict__.pop("_by_term", None)
-        copy.vectorizer, copy.text = _fit_content(movies)
+        copy.terms, copy.text = _fit_content(movies)
         return copy
 
     # -- candidates -----------------------------------------------------------------------
@@ -315,16 +323,16 @@ class Retriever:
 
     def text_scores(self, text: str) -> np.ndarray:
         """Cosine similarity of every catalogue film's content text to free words ("heist", "space station")."""
-        if self.vectorizer is None or not text.strip():
+        if self.terms is None or not text.strip():
             return np.zeros(len(self.ids))
-        query = normalize(self.vectorizer.transform([text])).astype(self.text.dtype).tocsr()
+        query = self.terms.transform([text]).astype(self.text.dtype)
         return self._similarities(query)
 
     def films_with_words(self, words: list[str]) -> np.ndarray:
         """Rows of the films whose content text holds every one of ``words`` (as the TF-IDF tokenised it)."""
-        if self.vectorizer is None or not words:
+        if self.terms is None or not words:
             return np.empty(0, dtype=np.int64)
-        vocabulary = self.vectorizer.vocabulary_
+        vocabulary = self.terms.vocabulary
         rows: np.ndarray | None = None
         for word in words:
             column = vocabulary.get(word)
@@ -347,20 +355,61 @@ class Retriever:
         return [] if query is None else [int(self.ids[i]) for i in _top(self.graph.links[query], k)]
 
     # -- artifact -------------------------------------------------------------------------
-    def save(self, path: Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-        return path
+    def save(self, folder: Path) -> Path:
+        """Write the retriever as a folder of arrays (replaced whole: a reader never sees half of one)."""
+        folder = Path(folder)
+        partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        arrays = {"ids": self.ids, "years": self.years, "votes": self.votes, "ratings": self.ratings,
+                  "frequency": self.graph.frequency, "popular": self.graph.popular}
+        arrays |= {f"edges.{c}": self.edges[c].to_numpy() for c in EDGE_COLUMNS}
+        matrices = {"links": self.graph.links, "listed_in": self.graph.listed_in, "own": self.graph.own,
+                    "bm25": self.graph.bm25, "text": self.text, "genres": self.genres, "by_term": self.by_term}
+        for name, matrix in matrices.items():
+            arrays |= {f"{name}.data": matrix.data, f"{name}.indices": matrix.indices, f"{name}.indptr": matrix.indptr}
+        if self.fusion is not None:
+            arrays |= {f"fusion.{k}": v for k, v in self.fusion.arrays().items()}
+        if self.terms is not None:
+            arrays["idf"] = self.terms.idf
+            (partial / "terms.txt").write_text("\n".join(self.terms.terms), encoding="utf-8")
+            (partial / "stop_words.txt").write_text("\n".join(sorted(self.terms.stop_words)), encoding="utf-8")
+        for name, values in arrays.items():
+            np.save(partial / f"{name}.npy", np.asarray(values), allow_pickle=False)
+        meta = {"version": RETRIEVER_VERSION, "fit_split": self.fit_split, "fusion": self.fusion is not None,
+                "terms": self.terms is not None, "shapes": {k: list(m.shape) for k, m in matrices.items()}}
+        (partial / "meta.json").write_text(json.dumps(meta))  # written last: marks a complete folder
+        if folder.exists():
+            shutil.rmtree(folder)
+        partial.replace(folder)
+        return folder
 
     @staticmethod
-    def load(path: Path) -> "Retriever":
-        with Path(path).open("rb") as handle:
-            retriever = pickle.load(handle)
-        retriever.by_term  # noqa: B018 - built at load, not at the first request
+    def load(folder: Path) -> "Retriever":
+        """Read a saved retriever back, its arrays memory-mapped (no copy, no scikit-learn)."""
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text())
+        if meta.get("version") != RETRIEVER_VERSION:
+            raise ValueError(f"retriever artifact version {meta.get('version')} is not {RETRIEVER_VERSION}")
+        arrays = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")}
+
+        def matrix(name: str) -> sp.csr_matrix:
+            return sp.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+                                 shape=tuple(meta["shapes"][name]), copy=False)
+
+        graph = Graph(matrix("links"), matrix("listed_in"), matrix("own"), matrix("bm25"), arrays["frequency"],
+                      arrays["popular"])
+        fusion = TreeFusion.from_arrays({k.removeprefix("fusion."): v for k, v in arrays.items()
+                                         if k.startswith("fusion.")}) if meta["fusion"] else None
+        edges = pd.DataFrame({c: np.asarray(arrays[f"edges.{c}"]) for c in EDGE_COLUMNS})
+        retriever = Retriever(arrays["ids"], graph, matrix("text"), matrix("genres"), arrays["years"], arrays["votes"],
+                              arrays["ratings"], fusion, meta["fit_split"], edges)
+        retriever._by_term = matrix("by_term")
+        if meta["terms"]:
+            read = lambda name: (folder / name).read_text(encoding="utf-8")  # noqa: E731
+            terms = read("terms.txt")
+            retriever.terms = TermWeights(terms.split("\n") if terms else [], np.asarray(arrays["idf"]),
+                                          frozenset(read("stop_words.txt").split("\n")))
         return retriever
 
 
@@ -372,15 +421,11 @@ def _edges(catalogue: Catalogue, row: pd.Series, sources: np.ndarray) -> pd.Data
                          "rec_row": row.reindex(edges["rec_id"]).to_numpy()})
 
 
-def _one_hot(lists: pd.Series) -> sp.csr_matrix:
-    vocabulary: dict[str, int] = {}
-    rows, cols = [], []
-    for i, items in enumerate(lists):
-        for item in items:
-            if item:
-                rows.append(i)
-                cols.append(vocabulary.setdefault(item, len(vocabulary)))
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), max(1, len(vocabulary))))
+def _one_hot(pieces: pd.Series, n: int) -> sp.csr_matrix:
+    """``n`` rows, one column per distinct piece (in order of first appearance); ``pieces`` indexed by row."""
+    columns, vocabulary = pd.factorize(pieces)
+    rows = pieces.index.to_numpy()
+    return sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, max(1, len(vocabulary))))
 
 
 def fold_of(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -402,11 +447,11 @@ def cached_retriever(catalogue: Catalogue, split: str = "all", settings: Setting
                      progress: bool = False) -> Retriever:
     """The retriever for ``catalogue`` and fit ``split``, fitted once and saved under the cache."""
     settings = settings or get_settings()
-    path = settings.cache_dir / "retrieval" / f"retriever-{split}-{retriever_key(catalogue, split, settings)}.pkl"
-    if path.is_file():
+    path = settings.cache_dir / "retrieval" / f"retriever-{split}-{retriever_key(catalogue, split, settings)}"
+    if (path / "meta.json").is_file():
         try:
             return Retriever.load(path)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        except (OSError, ValueError, KeyError) as error:
             log.warning("Refitting the retriever: %s is unreadable (%s)", path, type(error).__name__)
     log.info("Fitting the retriever on %s lists (once): %s", split, path.name)
     retriever = Retriever.fit(catalogue, split, settings, progress=progress)
