@@ -40,6 +40,7 @@ serve: install
 test: install browser
 	$(PY) -m pytest -q
 
+# The unit tests on the sample data (a few minutes): no model, no server, no notebook, no full data.
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"
 

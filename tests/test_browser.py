@@ -74,8 +74,8 @@ def _title_with_many_neighbours(service, need=16):
     listed = movies[movies["recommendations"].notna()]
     for label, neighbours in zip(listed["label"], listed["recommendations"]):
         if sum(n in known for n in str(neighbours).split("-")) >= need:
-            return label
-    return listed["label"].iloc[0]
+            return label  # measured: Mad Max: Fury Road, the sample's first such film
+    pytest.fail(f"no film of the catalogue names {need} of its films")
 
 
 def test_typing_a_request_shows_cards(browser, live_server, service):
@@ -134,19 +134,14 @@ def test_more_continues_the_conversation_and_survives_a_reload(browser, live_ser
     assert browser.execute_script("return localStorage.getItem('pelliculum.thread.v1')") is None
 
 
-def test_removing_a_chip_asks_again_without_that_constraint(browser, live_server, service):
+def test_removing_a_chip_asks_again_without_that_constraint(browser, live_server):
     from selenium.webdriver.common.by import By
 
-    title = _title_with_many_neighbours(service)
     _start(browser, live_server)
-    answer = None
-    for request in ("a comedy from the 90s", f"{title} but only comedies"):
-        answer = _ask(browser, request)
-        if answer.find_elements(By.CSS_SELECTOR, ".chip"):
-            break
+    answer = _ask(browser, "a comedy from the 90s")
     chips = answer.find_elements(By.CSS_SELECTOR, ".chip")
-    assert chips, f"no constraint chip was shown for {request!r}: {answer.text!r}"
     keys = [chip.get_attribute("data-key") for chip in chips]
+    assert keys == ["genres:Comedy", "years:"], answer.text  # one chip is left after removing the first
     removed = keys[0]
     button = chips[0].find_element(By.CSS_SELECTOR, "button")
     label = chips[0].find_element(By.CSS_SELECTOR, "span").text
@@ -159,8 +154,9 @@ def test_removing_a_chip_asks_again_without_that_constraint(browser, live_server
     assert removed not in [chip.get_attribute("data-key") for chip in after.find_elements(By.CSS_SELECTOR, ".chip")]
     # only the latest answer's chips can be removed
     bots = browser.find_elements(By.CSS_SELECTOR, ".message.bot")
-    assert all(not b.is_enabled() for b in bots[-2].find_elements(By.CSS_SELECTOR, ".chip button"))
-    assert all(b.is_enabled() for b in after.find_elements(By.CSS_SELECTOR, ".chip button"))
+    earlier, latest = (b.find_elements(By.CSS_SELECTOR, ".chip button") for b in (bots[-2], after))
+    assert len(earlier) == 2 and all(not b.is_enabled() for b in earlier)
+    assert len(latest) == 1 and all(b.is_enabled() for b in latest)
 
 
 def test_a_card_opens_its_details_and_esc_closes_them(browser, live_server, service):
@@ -184,12 +180,10 @@ def test_a_card_opens_its_details_and_esc_closes_them(browser, live_server, serv
     link = details.find_element(By.CSS_SELECTOR, 'a[href^="https://www.themoviedb.org/movie/"]')
     assert link.get_attribute("href").rstrip("/").endswith(f"/{film_id}")
     full = httpx.get(f"{live_server}/movies/{film_id}", timeout=10)
-    if full.status_code == 200:  # the details route: cast and runtime are shown once fetched
-        body = full.json()
-        if body.get("cast"):
-            wait.until(lambda b: body["cast"][0] in details.find_element(By.CSS_SELECTOR, "dl").text)
-        if body.get("runtime"):
-            wait.until(lambda b: "Runtime" in details.find_element(By.CSS_SELECTOR, "dl").text)
+    body = full.json()  # the details route: cast and runtime are shown once fetched
+    assert full.status_code == 200 and body["cast"] and body["runtime"], body  # measured: Ex Machina, 108 min
+    wait.until(lambda b: body["cast"][0] in details.find_element(By.CSS_SELECTOR, "dl").text)
+    wait.until(lambda b: "Runtime" in details.find_element(By.CSS_SELECTOR, "dl").text)
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait.until(lambda b: not details.is_displayed())
     assert browser.execute_script(active_id) == film_id  # focus back on the card

@@ -18,8 +18,6 @@ from pelliculum_lib.modeling.encoder import load_encoder
 from pelliculum_lib.recommending.meaning import MeaningBuild, cached_vectors, film_texts, vectors_key
 from pelliculum_lib.recommending.retrieval import cached_retriever
 
-from conftest import FULL_DATA
-
 #: Real films of the offline data: shark films, films where "shark" is an idiom, and others.
 SHARK_FILMS = {"Jaws", "Jaws 2", "Deep Blue Sea", "Open Water", "Jaws: The Revenge", "Shark Tale"}
 IDIOMS = {"Rounders", "West Side Story", "Rocky", "Ace Ventura: Pet Detective"}
@@ -33,12 +31,12 @@ def encoder():
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory, encoder):
+def small(tmp_path_factory, encoder, full_data):
     """A real catalogue of a few named films from the full data, with its retriever and film vectors."""
-    movies = pd.read_parquet(FULL_DATA)
+    movies = pd.read_parquet(full_data)
     chosen = movies[movies["title"].isin(SHARK_FILMS | IDIOMS | OTHERS)].drop_duplicates("title")
     catalogue = Catalogue.from_frame(chosen.reset_index(drop=True))
-    settings = Settings(dataset=str(FULL_DATA), cache_dir=tmp_path_factory.mktemp("meaning-cache"))
+    settings = Settings(dataset=str(full_data), cache_dir=tmp_path_factory.mktemp("meaning-cache"))
     retriever = cached_retriever(catalogue, "all", settings)
     vectors = cached_vectors(catalogue.movies["id"].to_numpy(), film_texts(catalogue.movies), encoder,
                              settings.cache_dir)
@@ -70,8 +68,8 @@ FRENCH_QUERIES = {"un énorme requin qui dévore les baigneurs d'une plage": "Ja
                   "un enfant oublié seul à la maison à Noël": "Home Alone"}
 
 
-def test_a_french_description_finds_the_english_text_film(encoder):
-    movies = pd.read_parquet(FULL_DATA)
+def test_a_french_description_finds_the_english_text_film(encoder, full_data):
+    movies = pd.read_parquet(full_data)
     movies = movies[movies["title"].isin(set(FRENCH_QUERIES.values()))].drop_duplicates("title")
     passages = encoder.passage(film_texts(movies))  # the catalogue's own English texts
     found = {query: movies["title"].iloc[int(np.argmax(passages @ encoder.query([query])[0]))]
@@ -191,7 +189,7 @@ def test_hard_constraints_hold_on_every_answer_with_a_description(small):
         reply = dialogue.reply(message)
         request = dialogue.store.open(reply.conversation_id).request
         assert request.description, message
-        assert all(dialogue.facts.satisfies(f, request) for f, _ in reply.films), message
+        assert reply.films and all(dialogue.facts.satisfies(f, request) for f, _ in reply.films), message
 
 
 def test_removing_the_description_chip_drops_it(small):
@@ -243,7 +241,7 @@ def test_relevant_films_need_keywords_the_methods_never_see(sample_catalogue):
 
 
 @pytest.fixture(scope="module")
-def meaning_client(tmp_path_factory):
+def meaning_client(tmp_path_factory, full_data):
     """The real service over the small catalogue, its film vectors built before it is ready."""
     from fastapi.testclient import TestClient
 
@@ -251,7 +249,7 @@ def meaning_client(tmp_path_factory):
     from pelliculum_lib.serving.service import RecommendationService
 
     folder = tmp_path_factory.mktemp("meaning-service")
-    movies = pd.read_parquet(FULL_DATA)
+    movies = pd.read_parquet(full_data)
     movies[movies["title"].isin(SHARK_FILMS | IDIOMS | OTHERS)].drop_duplicates("title").to_parquet(
         folder / "films.parquet", index=False)
     settings = Settings(dataset=str(folder / "films.parquet"), cache_dir=folder / "cache", meaning="e5-small",
@@ -292,6 +290,7 @@ def test_the_service_uses_the_weights_notebook_09_chose_on_dev():
         recorded["words_weight"], recorded["quality_weight"], recorded["feedback_films"])
 
 
+@pytest.mark.slow  # two processes, each loading the encoder
 def test_two_processes_building_the_same_vectors_share_one_build(tmp_path):
     import subprocess
     import sys

@@ -9,26 +9,10 @@ import statistics
 import numpy as np
 import pytest
 
-from pelliculum_lib.config import Settings
-from pelliculum_lib.conversation import NotShown, build_dialogue
+from pelliculum_lib.conversation import NotShown
 from pelliculum_lib.conversation.critiques import DIRECTIONS
-from pelliculum_lib.data.titles import TitleResolver
 from pelliculum_lib.evaluation.preferences import CRITIQUE_CHECKS, OPENINGS, critique_moves
 from pelliculum_lib.recommending.series import crowded, limit_series, same_series, series_key
-
-from conftest import FULL_DATA
-
-
-@pytest.fixture(scope="module")
-def dialogue(full_data):
-    from pelliculum_lib.data.catalogue import Catalogue
-    from pelliculum_lib.recommending.retrieval import cached_retriever
-
-    catalogue = Catalogue.load(full_data)
-    settings = Settings(dataset=str(FULL_DATA), meaning="off")
-    retriever = cached_retriever(catalogue, "all", settings)
-    return build_dialogue(catalogue, retriever, TitleResolver(catalogue),
-                          lambda film: [f for f, _ in retriever.candidates(film, 8)], settings)
 
 
 def _id(dialogue, label: str) -> int:

@@ -72,10 +72,10 @@ def test_every_line_the_grammar_lets_the_model_write_parses(base_reader, message
 
 
 @pytest.fixture(scope="module")
-def sample(sample_catalogue, tmp_path_factory):
+def sample(sample_catalogue):
     from pelliculum_lib.recommending.retrieval import cached_retriever
 
-    settings = Settings(dataset=str(SAMPLE_DATA), cache_dir=tmp_path_factory.mktemp("reader"), meaning="off")
+    settings = Settings(dataset=str(SAMPLE_DATA), meaning="off")  # the retriever fitted once, in the test cache
     retriever = cached_retriever(sample_catalogue, "all", settings)
     dialogue = build_dialogue(sample_catalogue, retriever, TitleResolver(sample_catalogue),
                               lambda film: [f for f, _ in retriever.candidates(film, 8)], settings)
@@ -152,7 +152,7 @@ def test_a_reader_that_does_not_answer_leaves_the_rules_reading(sample):
 
 
 def test_a_missing_reader_adapter_means_the_rules(tmp_path):
-    from pelliculum_lib.serving.service import load_reader_model
+    from pelliculum_lib.serving.loading import load_reader_model
 
     assert load_reader_model(Settings(reader="hybrid", reader_adapter_dir=tmp_path / "none")) is None
     assert load_reader_model(Settings(reader="rules")) is None

@@ -20,11 +20,11 @@ from conftest import SAMPLE_DATA
 
 
 @pytest.fixture(scope="module")
-def dialogue(sample_catalogue, tmp_path_factory):
-    """The conversation layer over the sample catalogue and its own retriever (fitted in a temporary cache)."""
+def dialogue(sample_catalogue):
+    """The conversation layer over the sample catalogue and its own retriever (fitted once, in the test cache)."""
     from pelliculum_lib.recommending.retrieval import cached_retriever
 
-    settings = Settings(dataset=str(SAMPLE_DATA), cache_dir=tmp_path_factory.mktemp("simulated"), meaning="off")
+    settings = Settings(dataset=str(SAMPLE_DATA), meaning="off")
     retriever = cached_retriever(sample_catalogue, "all", settings)
     return build_dialogue(sample_catalogue, retriever, TitleResolver(sample_catalogue),
                           lambda film: [f for f, _ in retriever.candidates(film, 8)], settings)

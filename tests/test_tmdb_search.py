@@ -3,59 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import JSONHandler, local_http_server
+from conftest import AMELIE, FakeTMDb
 from pelliculum_lib.serving.tmdb import TMDbClient
 
 KEY = "secret-test-key-4242"
-AMELIE = "Le fabuleux destin d'Amélie Poulain"
-#: What the fake TMDb knows: a French title, per language (Amélie is TMDb 194, also in the sample catalogue).
-RESULTS = {
-    "fr-FR": [{"id": 194, "title": AMELIE, "original_title": AMELIE}, {"id": 1_000_001, "title": "Amélie (court)"}],
-    "en-US": [{"id": 194, "title": "Amélie", "original_title": AMELIE}, {"id": 1_000_002, "title": "Amelie Bis"}],
-}
-
-
-class FakeTMDb(JSONHandler):
-    mode = "ok"  # ok | error | timeout | garbage | no_results | fr_error | slow
-    requests: list[dict] = []
-
-    def do_GET(self):  # noqa: N802 - http.server API
-        url = urlparse(self.path)
-        params = {k: v[0] for k, v in parse_qs(url.query).items()}
-        type(self).requests.append({"path": url.path, **params})
-        mode = type(self).mode
-        if mode == "timeout":
-            time.sleep(3)
-        if mode == "slow":
-            time.sleep(0.3)
-        if mode == "error" or (mode == "fr_error" and params.get("language") == "fr-FR"):
-            return self.reply(b"", 500)
-        if mode == "garbage":
-            body = b"{not json"
-        elif mode == "no_results":
-            body = json.dumps({"page": 1, "results": "nope"}).encode()
-        else:
-            known = "amelie" in params.get("query", "").casefold().replace("é", "e")
-            body = json.dumps({"page": 1, "results": RESULTS[params["language"]] if known else []}).encode()
-        self.reply(body)
-
-
-@pytest.fixture(scope="module")
-def fake_tmdb():
-    with local_http_server(FakeTMDb) as url:
-        yield url
 
 
 @pytest.fixture
 def tmdb(fake_tmdb, tmp_path):
-    FakeTMDb.mode, FakeTMDb.requests = "ok", []
+    FakeTMDb.reset()
     return TMDbClient(KEY, fake_tmdb, timeout=1.0, cache_dir=tmp_path)
 
 
@@ -78,20 +38,22 @@ def test_answers_are_cached_by_normalised_query(tmdb):
 
 
 def test_both_languages_are_asked_in_parallel(tmdb):
-    FakeTMDb.mode = "slow"  # 0.3 s a request
-    started = time.perf_counter()
+    FakeTMDb.mode = "slow"  # 0.3 s a request: asked one after the other, two requests would never overlap
     assert asyncio.run(tmdb.search_ids(AMELIE))[0] == 194
-    assert time.perf_counter() - started < 0.55
+    assert len(FakeTMDb.requests) == 2 and FakeTMDb.most_at_once == 2
 
 
-@pytest.mark.parametrize("mode", ["error", "timeout", "garbage", "no_results"])
-def test_errors_and_timeouts_give_an_empty_list(tmdb, mode, caplog):
+@pytest.mark.parametrize("mode, failure, answered", [
+    ("error", "HTTPStatusError", 2), ("hang", "Timeout", 0), ("garbage", "JSONDecodeError", 2),
+    ("no_results", "ValueError", 2)])
+@pytest.mark.timeout(60)  # a client that waited for the hanging TMDb would wait 10 minutes
+def test_errors_and_timeouts_give_an_empty_list(tmdb, mode, failure, answered, caplog):
     FakeTMDb.mode = mode
     caplog.set_level(logging.DEBUG)
-    started = time.perf_counter()
     assert asyncio.run(tmdb.search_ids(AMELIE)) == []
-    assert time.perf_counter() - started < 1.0 + 1.0  # the budget plus slack, never the 3 s of a hanging TMDb
-    assert "TMDb search failed" in caplog.text
+    # both languages asked; a hanging TMDb answered neither: the client gave up through its own timeout
+    assert (len(FakeTMDb.requests), FakeTMDb.answered) == (2, answered)
+    assert f"TMDb search failed: {failure}" in caplog.text
     assert KEY not in caplog.text
     FakeTMDb.mode = "ok"  # failures are not cached
     assert asyncio.run(tmdb.search_ids(AMELIE))[0] == 194

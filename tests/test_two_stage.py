@@ -19,8 +19,8 @@ K = 20
 
 
 @pytest.fixture(scope="module")
-def fit_settings(tmp_path_factory, sample_data) -> Settings:
-    return Settings(dataset=str(sample_data), cache_dir=tmp_path_factory.mktemp("cache"))
+def fit_settings(sample_data) -> Settings:
+    return Settings(dataset=str(sample_data))  # retriever fits kept in the test cache (see conftest)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,7 @@ def test_retriever_is_fitted_on_the_training_split_only(sample_catalogue, train_
         assert train_retriever.graph.own[train_retriever.row[film]].nnz == 0
 
 
+@pytest.mark.slow  # fits the retriever again (minutes on two shared cores)
 def test_candidates_are_catalogue_films_without_the_query_and_deterministic(sample_catalogue, train_retriever,
                                                                            fit_settings, tmp_path):
     films = sample_catalogue.movies["id"].sample(40, random_state=1).tolist()
@@ -58,7 +59,7 @@ def test_candidates_are_catalogue_films_without_the_query_and_deterministic(samp
         assert scores == sorted(scores, reverse=True)
     refitted = Retriever.fit(sample_catalogue, "train", fit_settings, progress=False)
     assert {f: refitted.candidates(f, K) for f in films} == first
-    reloaded = Retriever.load(refitted.save(tmp_path / "retriever.pkl"))
+    reloaded = Retriever.load(refitted.save(tmp_path / "retriever"))
     assert {f: reloaded.candidates(f, K) for f in films} == first
 
 
@@ -72,6 +73,7 @@ def test_cold_films_get_candidates_from_content_and_popularity(sample_catalogue,
         assert len(ids) == K and film not in ids
 
 
+@pytest.mark.slow  # fits the retriever again (minutes on two shared cores)
 def test_training_candidates_never_see_the_films_own_list(sample_data, fit_settings):
     """Give one training film a list of films no other list mentions: if its own list leaked into
     its training candidates, those films would be there; with the fold refit, none is."""
