@@ -73,5 +73,5 @@ class TreeFusion:
             node[active] = moved
             active = active[~self.leaf[moved]]
         raw = self.baseline + self.value[node].reshape(len(X), len(self.roots)).sum(axis=1)
-        positive = 1.0 / (1.0 + np.exp(-raw))
+        positive = np.exp(-np.logaddexp(0.0, -raw))  # the logistic function, without overflow
         return np.column_stack([1.0 - positive, positive])
