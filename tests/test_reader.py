@@ -4,12 +4,10 @@ training data, and a reader that is missing, slow or failing leaves the rules' r
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from pelliculum_lib.config import PROJECT_ROOT, Settings
+from pelliculum_lib.config import Settings
 from pelliculum_lib.conversation import build_dialogue
 from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.conversation.reading import (ACTIONS, FIELDS, GENRES, LANGUAGES, MOODS, RELATIVE, Reader,
@@ -17,11 +15,12 @@ from pelliculum_lib.conversation.reading import (ACTIONS, FIELDS, GENRES, LANGUA
                                                  title_resolver, write)
 from pelliculum_lib.conversation.request import Request
 from pelliculum_lib.data.titles import TitleResolver
+from pelliculum_lib.data.messages import READER_MESSAGES, SECOND_READER_MESSAGES
 from pelliculum_lib.evaluation.conversation import load_messages
 
 from conftest import SAMPLE_DATA
 
-FROZEN = PROJECT_ROOT / "tests" / "data" / "reader_messages.jsonl"
+FROZEN_SETS = (READER_MESSAGES, SECOND_READER_MESSAGES)
 
 slot_values = st.fixed_dictionaries({}, optional={
     "action": st.sampled_from(ACTIONS), "film": st.text(min_size=1, max_size=30),
@@ -116,18 +115,20 @@ def test_kept_aside_and_frozen_messages_never_reach_the_training_data(sample):
     seen = messages_of(data["train"]) | messages_of(data["validation"])
     fold = lambda text: " ".join(text.split()).casefold()  # noqa: E731
     kept = {fold(m["message"]) for m in load_messages(split="test")}
-    frozen = {fold(json.loads(line)["message"]) for line in FROZEN.read_text().splitlines() if line.strip()}
+    frozen = {fold(m["message"]) for path in FROZEN_SETS for m in load_messages(path)}
     dev = {fold(m["message"]) for m in load_messages(split="dev")} - kept - frozen
-    assert len(frozen) >= 100 and not seen & kept and not seen & frozen
+    assert len(frozen) >= 200 and not seen & kept and not seen & frozen
     assert dev <= seen  # the dev labelled messages are there
     assert all(m["messages"][-1]["role"] == "assistant" for m in data["train"].select(range(20)))
 
 
-def test_the_frozen_set_is_half_french_and_labelled_with_request_slots():
-    rows = [json.loads(line) for line in FROZEN.read_text().splitlines() if line.strip()]
+@pytest.mark.parametrize("path", FROZEN_SETS, ids=lambda p: p.stem)
+def test_each_frozen_set_is_half_french_and_labelled_with_request_slots(path):
+    rows = load_messages(path)
     assert len(rows) >= 100 and sum(r["language"] == "fr" for r in rows) >= len(rows) / 2
     slots = {f for f in Request.__dataclass_fields__} | {"liked"}
     assert all(set(r["expect"]) <= slots for r in rows)
+    assert len({r["id"] for r in rows}) == len(rows) and len({r["split"] for r in rows}) == 1
 
 
 class Slow:
