@@ -13,6 +13,7 @@ only rank, through the retriever's content TF-IDF. Ranking:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -90,13 +91,19 @@ class FilmFacts:
         self.genres = SplitColumn(movies["genres"], frozenset)
         self.cast = SplitColumn(movies["credits"], tuple)
         self.keywords = SplitColumn(movies["keywords"], tuple)
-        self.genre_mask = self._membership(movies["genres"])
+        self._genres_column = movies["genres"]
         self.by_person = {name: np.asarray(rows) for name, rows in self._membership(movies["credits"], rows=True).items()}
         n = len(self.ids)
         frequency = retriever.graph.frequency if len(retriever.graph.frequency) == n else np.zeros(n)
         self.quality = quality_prior(self.votes, self.rating, frequency)
         self._measures: dict[str, np.ndarray] = {}
         self._avoided: dict[int, frozenset[int]] = {}
+
+    @cached_property
+    def genre_mask(self) -> dict[str, np.ndarray]:
+        """Genre -> boolean mask over rows; built at the first request that needs it (half a second at 757k rows,
+        kept out of the service's start)."""
+        return self._membership(self._genres_column)
 
     # -- what directional critiques move ------------------------------------------------------
     def measure(self, name: str) -> np.ndarray:

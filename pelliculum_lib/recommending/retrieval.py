@@ -159,7 +159,7 @@ class Retriever:
         self.years, self.votes, self.ratings, self.fusion = years, votes, ratings, fusion
         self.fit_split, self.edges = fit_split, edges
         self.fit_sources = np.sort(edges["source_id"].unique())
-        self.row = {int(f): i for i, f in enumerate(ids)}
+        self.row = dict(zip(np.asarray(ids).tolist(), range(len(ids))))  # film id -> row (not per memmap item)
         self.terms: TermWeights | None = None
 
     # -- fitting --------------------------------------------------------------------------
