@@ -78,6 +78,15 @@ def test_the_issue_examples_are_understood(parser, message, expected):
     assert parser.parse(message).request.slots() == expected
 
 
+@pytest.mark.parametrize("message, genre", [("horror films that aren't too long", "Horror"),
+                                            ("a comedy that isn’t too long", "Comedy"),
+                                            ("nothing too long please, a thriller", "Thriller"),
+                                            ("un polar pas très long", "Crime"), ("rien de trop long, une comédie", "Comedy")])
+def test_not_too_long_said_other_ways_is_a_short_runtime_not_a_title_word(parser, message, genre):
+    request = parser.parse(message).request
+    assert request.slots() == {"genres": [genre], "max_runtime": 100} and request.description is None
+
+
 def test_a_title_wins_over_the_constraint_words_inside_it(parser, labels):
     understood = parser.parse("something like The Dark Knight but from the 90s")
     assert labels[understood.request.film] == "The Dark Knight"

@@ -334,7 +334,8 @@ _RUNTIME = [
     (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
                 r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b"), HOUR_AND_A_HALF),
     (re.compile(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), HOUR_AND_A_HALF),
-    (re.compile(r"\b(?:short|courts?|courte|not too long|pas trop longs?|pas trop longue)\b"), SHORT_RUNTIME),
+    (re.compile(r"\b(?:short|courts?|courte|(?:not|nothing|(?:is|are|was)n[’']?t) (?:too|that|very|so|overly) long|"
+                r"(?:pas|rien de) (?:trop|tres|si) longs?|pas (?:trop|tres|si) longues?)\b"), SHORT_RUNTIME),
 ]
 _RATING = [
     (re.compile(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
