@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pelliculum_lib.data.catalogue import Catalogue
-from pelliculum_lib.data.values import dash_list
+from pelliculum_lib.data.values import dash_list, row_index
 from pelliculum_lib.recommending.combination import combine
 from pelliculum_lib.recommending.series import limit_series
 from pelliculum_lib.conversation.critiques import DIRECTIONS, GENRE_WEIGHTS, MIN_VOTES
@@ -76,7 +76,7 @@ class FilmFacts:
         self.feedback_films, self.feedback_weight = FEEDBACK_FILMS, FEEDBACK_WEIGHT
         self.ids = movies["id"].to_numpy()
         same = len(retriever.ids) == len(self.ids) and bool(np.array_equal(retriever.ids, self.ids))
-        self.row = retriever.row if same else {int(f): i for i, f in enumerate(self.ids)}  # id -> row
+        self.row = retriever.row if same else row_index(self.ids)  # id -> row
         self.labels = movies["label"].astype(str).tolist()
         self.titles = movies["title"].astype(str).tolist()
         self.year = movies["year"].astype("float64").to_numpy()
@@ -101,8 +101,8 @@ class FilmFacts:
 
     @cached_property
     def genre_mask(self) -> dict[str, np.ndarray]:
-        """Genre -> boolean mask over rows; built at the first request that needs it (half a second at 757k rows,
-        kept out of the service's start)."""
+        """Genre -> boolean mask over rows; built at the first request that needs it (kept out of the service's
+        start)."""
         return self._membership(self._genres_column)
 
     # -- what directional critiques move ------------------------------------------------------

@@ -1,7 +1,7 @@
 """The hand-labelled chat messages: ``tests/data/chat_messages.jsonl`` (dev and kept-aside ``test`` splits, the
-rules' evaluation) and ``tests/data/reader_messages.jsonl`` (the frozen set written for the phase-5 reader, scored once and spent) and
-``tests/data/reader_messages_2.jsonl`` (the second frozen set, written and committed before the reader's next round,
-scored only when that round is done)."""
+rules' evaluation), ``tests/data/reader_messages.jsonl`` (the phase-5 reader's first frozen set, scored once: spent)
+and ``tests/data/reader_messages_2.jsonl`` (the second, committed before the reader's next round and scored only
+when that round is done)."""
 
 from __future__ import annotations
 

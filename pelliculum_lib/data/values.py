@@ -1,4 +1,4 @@
-"""Catalogue cell values: missing ones, and the ``-``-joined lists of wykonos (``"Drama-Crime"``)."""
+"""Catalogue cell values: missing ones, the ``-``-joined lists of wykonos (``"Drama-Crime"``), and film id -> row."""
 
 from __future__ import annotations
 
@@ -38,3 +38,8 @@ def dash_pieces(values: pd.Series) -> pd.Series:
     in order (missing cells have none)."""
     pieces = values.dropna().astype(str).str.split(DASH).explode().str.strip()
     return pieces[pieces.notna() & (pieces != "")]
+
+
+def row_index(ids) -> dict[int, int]:
+    """Film id -> its row in ``ids`` (an array, possibly memory-mapped: read in one ``tolist``, not item by item)."""
+    return dict(zip(np.asarray(ids).tolist(), range(len(ids))))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from pelliculum_lib.data.values import listed
+from pelliculum_lib.data.values import listed, row_index
 from pelliculum_lib.modeling.encoder import TextEncoder
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ class FilmVectors:
     key: str = ""
 
     def __post_init__(self):
-        self.row = {int(f): i for i, f in enumerate(self.ids)}
+        self.row = row_index(self.ids)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # recent descriptions, already encoded
         self._lock = threading.Lock()
 

@@ -41,7 +41,7 @@ from pelliculum_lib.config import Settings, get_settings
 from pelliculum_lib.data.catalogue import Catalogue, is_held_out
 from pelliculum_lib.recommending.fusion import TreeFusion
 from pelliculum_lib.recommending.terms import TermWeights
-from pelliculum_lib.data.values import dash_pieces
+from pelliculum_lib.data.values import dash_pieces, row_index
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class Retriever:
         self.years, self.votes, self.ratings, self.fusion = years, votes, ratings, fusion
         self.fit_split, self.edges = fit_split, edges
         self.fit_sources = np.sort(edges["source_id"].unique())
-        self.row = dict(zip(np.asarray(ids).tolist(), range(len(ids))))  # film id -> row (not per memmap item)
+        self.row = row_index(ids)
         self.terms: TermWeights | None = None
 
     # -- fitting --------------------------------------------------------------------------
