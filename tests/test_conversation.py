@@ -87,6 +87,95 @@ def test_not_too_long_said_other_ways_is_a_short_runtime_not_a_title_word(parser
     assert request.slots() == {"genres": [genre], "max_runtime": 100} and request.description is None
 
 
+@pytest.mark.parametrize("message, expected", [
+    ("a thriller that runs at least 2h15", {"genres": ["Thriller"], "min_runtime": 135}),
+    ("une comédie de plus de deux heures", {"genres": ["Comedy"], "min_runtime": 120}),
+    ("a drama, nothing longer than 1h50", {"genres": ["Drama"], "max_runtime": 110}),
+    ("un polar qui ne dépasse pas 1h40", {"genres": ["Crime"], "max_runtime": 100}),
+    ("quelque chose de court, environ 1h10", {"max_runtime": 70}),
+    ("a western, 2 hours or more", {"genres": ["Western"], "min_runtime": 120}),
+])
+def test_runtimes_said_in_hours_and_minutes_bound_the_right_side(parser, message, expected):
+    """Written for this rule, not taken from a labelled set: "1h40", "2h15", "at least", "ne dépasse pas"."""
+    assert parser.parse(message).request.slots() == expected
+
+
+@pytest.mark.parametrize("message, years", [
+    ("westerns from the 60s or 70s", (1960, 1979)),
+    ("un polar des années 70 ou 80", (1970, 1989)),
+    ("sci-fi from the 80s or earlier", (None, 1989)),
+    ("des comédies des années 2000 ou plus récentes", (2000, None)),
+    ("pre-1970 musicals", (None, 1969)),
+    ("des films plus récents que 2012", (2013, None)),
+    ("an old comedy from the 40s", (1940, 1949)),
+    ("un drame, 2015 minimum", (2015, None)),
+])
+def test_decade_pairs_open_decades_and_year_bounds(parser, message, years):
+    request = parser.parse(message).request
+    assert (request.year_min, request.year_max) == years and request.relative is None
+
+
+@pytest.mark.parametrize("message, person", [
+    ("un film avec Pacino", "Al Pacino"),
+    ("something with di caprio in it", "Leonardo DiCaprio"),
+    ("gangster films with de niro", "Robert De Niro"),
+])
+def test_a_well_known_surname_alone_names_the_person(parser, message, person):
+    assert parser.parse(message).request.people == [person]
+
+
+@pytest.mark.parametrize("message", ["a film about a stone cold killer", "Ford trucks and a road trip",
+                                     "something dark with a cage fight", "a vampire who sleeps in a coffin all day"])
+def test_common_words_and_sentence_starts_are_no_surnames(parser, message):
+    assert parser.parse(message).request.people == []
+
+
+def test_a_popular_title_inside_a_description_stays_words(parser):
+    request = parser.parse("a spy on a mission behind enemy lines, with gadgets and a double agent").request
+    assert request.film is None and "behind enemy lines" in request.description
+
+
+@pytest.mark.parametrize("message, title", [
+    ("honestly pirates of the caribbean is my comfort movie, anything close?",
+     "Pirates of the Caribbean: The Curse of the Black Pearl"),
+    ("need something like kill bill", "Kill Bill: Vol. 1"),
+    ("we loved back to the future so much, what next", "Back to the Future"),
+])
+def test_series_names_and_popular_lowercase_titles_mid_sentence_are_films(parser, labels, message, title):
+    assert labels[parser.parse(message).request.film] == title
+
+
+@pytest.mark.parametrize("message, label", [("King Kong de 1976, des idées ?", "King Kong (1976)"),
+                                            ("the thing from 82 is my favourite, more like it", "The Thing"),
+                                            ("Total Recall (the 2012 version), anything like it?", "Total Recall (2012)")])
+def test_a_year_after_a_title_picks_that_version_and_is_no_constraint(parser, labels, message, label):
+    request = parser.parse(message).request
+    assert labels[request.film] == label and request.year_min is None and request.year_max is None
+
+
+def test_a_title_said_not_to_be_wanted_is_no_reference(parser):
+    request = parser.parse("a space adventure, but not Star Wars").request
+    assert request.film is None and request.genres == ["Adventure"]
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("the third one looks fun, show me more like it", {"action": "pivot", "position": 3}),
+    ("le 4 me tente, d'autres dans ce genre ?", {"action": "pivot", "position": 4}),
+    ("already seen the second too", {"action": "reject", "position": 2}),
+    ("quel rapport entre le troisième et ma demande ?", {"action": "why", "position": 3}),
+    ("give me 3 more", {"action": "more"}),
+    ("never mind, a musical", {"genres": ["Music"]}),
+    ("et au-dessus de 6.5 ?", {"action": "refine", "min_rating": 6.5}),
+])
+def test_follow_ups_said_in_other_words(parser, message, expected):
+    assert parser.parse(message).request.slots() == expected
+
+
+@pytest.mark.parametrize("message", ["something to watch with my 7 year old", "un film à voir avec les enfants"])
+def test_watching_with_children_asks_for_family_films(parser, message):
+    assert "Family" in parser.parse(message).request.genres
+
+
 def test_a_title_wins_over_the_constraint_words_inside_it(parser, labels):
     understood = parser.parse("something like The Dark Knight but from the 90s")
     assert labels[understood.request.film] == "The Dark Knight"

@@ -21,7 +21,9 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"\bkids?\b|children'?s?|pour (?:les )?(?:enfants|petits)|\bfamily\b(?=[- ](?:[a-z]+ )?(?:films?|movies?|comed|animat|"
      r"adventure|fun|night|classics?|friendly|fantasy|drama|musical)|\s*[?.!,]|\s*$)|(?<=\ba )family\b(?! of)|"
      r"(?<=\bthe )family\b(?=\s*[?.!,]|\s*$)|familia(?:l|le|ux)|en famille|"
-     r"(?:pour )?toute la famille|family[- ]friendly",
+     r"(?:pour )?toute la famille|family[- ]friendly|"
+     r"(?:avec|pour) (?:les|mes|nos) (?:enfants|gamins|petits)|(?:with|for) (?:the|my|our) (?:children|little ones)|"
+     r"\bmy \d{1,2}[- ]?(?:year[- ]old|yo)\b|\b\d{1,2}[- ]year[- ]olds?\b|(?:mon fils|ma fille|mes enfants) de \d{1,2} ans",
      ("Family",)),
     (r"documentar(?:y|ies)|documentaires?|\bdocus?\b", ("Documentary",)),
     (r"\bmusic\b|musique", ("Music",)),

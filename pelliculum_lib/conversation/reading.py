@@ -26,6 +26,7 @@ from pelliculum_lib.conversation.critiques import DIRECTIONS
 from pelliculum_lib.conversation import lexicon
 from pelliculum_lib.conversation.lexicon import GENRE_FR, fold
 from pelliculum_lib.conversation.request import Request
+from pelliculum_lib.conversation.understanding import PARTICLES, surname_key
 
 READER_PROMPT = "Read the film request into one line."  # short: every turn and training example carries it
 ACTIONS = ("new", "more", "refine", "why", "pivot", "reject")
@@ -205,23 +206,16 @@ def ground(reading: Reading, message: str, resolve_title, resolve_person) -> Req
 
 
 def person_resolver(people, surnames: bool = True):
-    """Text -> a cast name the catalogue knows: exact, a surname alone (the best-known person of that surname when
-    they have at least three times the films of the next), then fuzzy; ``None`` otherwise."""
-    by_surname: dict[str, tuple[str, int, int]] = {}
-    for name, films in people.films.items():
-        key = fold(name).split()[-1]
-        best, count, second = by_surname.get(key, ("", 0, 0))
-        by_surname[key] = (name, films, count) if films > count else (best, count, max(second, films))
-
+    """Text -> a cast name the catalogue knows: exact, a surname alone (:meth:`PeopleIndex.surname`: the
+    best-known person of that surname when unambiguous), then fuzzy; ``None`` otherwise."""
     def resolve(text: str) -> str | None:
-        words = " ".join(re.findall(r"[\w'’-]+", fold(text)))
+        words = re.findall(r"[\w'’-]+", fold(text))
         if not words:
             return None
-        found = people.exact(words)
-        if found is None and surnames and " " not in words and words in by_surname:
-            name, count, second = by_surname[words]
-            found = name if count >= 3 * max(second, 1) else None
-        return found or people.fuzzy(words, 88.0)
+        found = people.exact(" ".join(words))
+        if found is None and surnames and (len(words) == 1 or len(words) == 2 and words[0] in PARTICLES):
+            found = people.surname(surname_key(words), min_films=1)
+        return found or people.fuzzy(" ".join(words), 88.0)
     return resolve
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, NamedTuple
 
+import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver
@@ -86,7 +88,14 @@ _PIVOT = re.compile(
     r"(?=\s*(?:one|film|movie|but|mais|en plus|plus|with|avec|please|svp|stp|[?.!,;]|$))")  # not "like the sixth sense"
 _REJECT = re.compile(
     r"\b(?:not|no|already (?:seen|watched)|seen|i'?ve seen|pas|deja vu|j'ai deja vu|vu)\s+(?:the\s+|le\s+|la\s+)?(" + _ORD +
-    r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|[?.!,;]|$))")
+    r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|already|deja|too|aussi|[?.!,;]|$))")
+#: A film of the answer liked by its position, then more asked: "the second one looks great, more like that one",
+#: "le 2 a l'air bien, montre m'en d'autres", "le dernier a l'air top, d'autres comme lui".
+_PIVOT_LIKED = re.compile(
+    r"\b(?:(?:the|le|la)\s+)?(" + _ORD + r"|(?:(?<=the )|(?<=le )|(?<=la ))\d{1,2})(?:\s+(?:one|film|movie))?\s+"
+    r"(?:looks|sounds|seems|is|was|a l'air|a l air|semble|est|me tente|m'interesse|me plait)\b"
+    r"(?=.*\b(?:more|others?|d'autres|autres|similar|same|pareils?|comme (?:lui|ca|celui-la|celui-ci)|ce style|"
+    r"ce genre|like (?:that|it|this)|dans le meme)\b)")
 #: Between liked films: "Amélie and Midnight in Paris", "Alien, Aliens et The Thing", "Heat; Ronin".
 _SEPARATOR = re.compile(r"\s*(?:[,;&/+]|\band\b|\bet\b|\bor\b|\bou\b|\bas well as\b|\bainsi que\b|\bthen\b|\bpuis\b)\s*")
 _PART_HEAD = re.compile(r"\s*(?:(?:and|et|also|aussi|then|puis)\s+)*(?:(?:i\s+)?(?:also\s+)?(?:really\s+)?(?:loved|liked|"
@@ -100,12 +109,32 @@ _ALSO_AFTER = re.compile(r"^[^,.;!?]{0,12}\b(?:too|as well|aussi|egalement)\b")
 #: A film of the answer named by its position alone: "the tenth one?", "et le troisième ?", "#4".
 _ORDINAL_ALONE = re.compile(r"\W*(?:and |what about |how about |et |quid du |et pour )?(?:the |le |la |du )?(" + _ORD +
                             r")(?: one| film| movie)?\W*")
+#: Words before a person written in lowercase: "with de niro", "avec depardieu", "starring freeman and".
+_PERSON_BEFORE = re.compile(r"\b(?:with|avec|starring|featuring|by|de|and|et|sans|without|no|pas de|not)\s+$")
+#: Words that make a popular lowercase title mid-sentence a reference: "shaun of the dead level", "is my comfort
+#: movie", "we loved back to the future" (not "a mission behind enemy lines, gadgets and double crosses").
+_REFERENCE_WORDS = re.compile(r"\b(?:level|vibes?|than|loved?|liked?|enjoyed|favou?rite|comfort|similar|same|close|"
+                              r"next|more|like (?:it|that|this)|style|genre|type|kind|adore|aime|prefere|kiffe|meme)\b")
+#: A title right after these is not the reference film: "pas Star Wars", "not Titanic", "sauf Alien".
+_NOT_TITLE = re.compile(r"(?:\bnot|\bpas|\bno|\bsans|\bexcept|\bsauf|\bother than|\bautre que|\bhors)\s+$")
+#: A one-word title after these is a place of the story: "set in Paris", "qui se passe en France".
+_PLACE_BEFORE = re.compile(r"(?:\bset in|takes? place in|\bpasse (?:en|a|au|dans)|\bse deroule (?:en|a|au|dans)|"
+                           r"\b(?:in|en|au)) $")
+#: The year of a film's version after its title: "de 2005", "from '98", "(the 1984 version)".
+_VERSION = (r"(?:\(\s*)?(?:(?:from|of|de|du|en|sorti en|released in)\s+)?(?:the\s+|le\s+|la\s+)?(?:version\s+(?:de\s+)?)?"
+            r"['’]?(?P<year>(?:19|20)\d\d|\d\d)(?![\w'’])(?:\s+(?:version|one|film))?\s*\)?")
+_VERSION_AFTER = re.compile(r"\s*" + _VERSION, re.IGNORECASE)
+#: A title with the year of its version: "Scarface from '83", "the thing from 82".
+_TRAILING_VERSION = re.compile(r"(?P<title>.+?)[\s,]+" + _VERSION, re.IGNORECASE)
 _MARKUP = re.compile(r"<[^<>]{0,300}>|&[a-z]+;|\b(?:on\w+|javascript|src|href)\s*=\s*\S*", re.IGNORECASE)
 #: Asking words around a description ("can you recommend", "tu aurais") that say nothing of the films.
 _ASK = re.compile(r"\b(?:can you|could you|would you|do you have|have you got|any (?:good )?(?:suggestions?|ideas?|"
                   r"recommendations?)|as-tu|tu aurais|auriez-vous|tu as|t'as|vous avez|tu connais|vous connaissez|"
                   r"i'?m in the mood for|i feel like|j'ai envie d[e']|je suis d'humeur|je cherche|i'?m looking for|"
                   r"looking for|je voudrais|i would like|i'd like|i want to see|i want|je veux)\b")
+#: "forget that", "laisse tomber", "never mind": what follows is a new request, not a refinement.
+_FORGET = re.compile(r"\b(?:forget (?:that|it|this|those|about it)|never ?mind|start (?:over|again)|scratch that|"
+                     r"laisse(?:z)? tomber|oublie(?:z)? (?:ca|ces|tout|cela)|on oublie|on recommence|autre chose)\b")
 _MORE_WORDS = {"more", "others", "other", "another", "next", "encore", "autres", "autre", "suite", "d'autres",
                "suivants", "suivant"}
 _MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "chose", "suggestions", "ones",
@@ -115,7 +144,7 @@ _MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "c
                 "comme", "ca", "ça", "yes", "oui", "any", "idees", "ideas", "propositions", "titles", "titres",
                 "je", "veux", "want", "i", "the", "recommendations", "recos", "go", "on", "continue", "keep",
                 "going", "let's", "see", "voir", "encore", "s'", "pls", "plz", "autres", "choses", "?",
-                "lot", "few", "quelques", "tu", "as", "t'as", "have", "you", "got", "can", "could"}
+                "lot", "few", "quelques", "tu", "as", "t'as", "have", "you", "got", "can", "could", "of", "m'en"}
 _REFINE_START = re.compile(
     r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|not|pas|"
     r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
@@ -139,12 +168,16 @@ LANGUAGE_CONTEXT = 40
 RECENT_FROM = 2010
 #: "old movies", "des vieux films", "classics": released up to this year.
 OLD_UNTIL = 1979
+#: What "recent" and "old movies" mean when no year is said beside them.
+VAGUE_RECENT, VAGUE_OLD = (RECENT_FROM, None), (None, OLD_UNTIL)
 #: "an hour and a half", "1h30": at most these minutes.
 HOUR_AND_A_HALF = 90
 #: "short", "pas trop long": at most these minutes.
 SHORT_RUNTIME = 100
 #: "well rated", "bonnes critiques": at least this rating (of 10).
 WELL_RATED = 7.0
+#: How many of the most popular titles count as "popular" (their words, a lowercase title mid-sentence).
+POPULAR_TITLES = 3000
 #: The rapidfuzz score from which a word is a typo of a genre word ("thriler", "commedy").
 GENRE_TYPO_SCORE = 85
 
@@ -196,6 +229,27 @@ class PeopleIndex:
         self.keys = list(by_fold)
         self.films = counts
 
+    @cached_property
+    def _surnames(self) -> dict[str, tuple[str, int, int]]:
+        """Surname key -> (the best-known person of that surname, their films, the next one's films); built at
+        the first surname looked up (not at start-up)."""
+        table: dict[str, tuple[str, int, int]] = {}
+        for name, films in self.films.items():
+            parts = _WORD.findall(fold(name))
+            keys = {surname_key(parts[-1:])}
+            if len(parts) >= 3 and parts[-2] in PARTICLES:  # "Robert De Niro": "de niro" and "deniro"
+                keys.add(surname_key(parts[-2:]))
+            for key in keys:
+                best, count, second = table.get(key, ("", 0, 0))
+                table[key] = (name, films, count) if films > count else (best, count, max(second, films))
+        return table
+
+    def surname(self, key: str, min_films: int = 5) -> str | None:
+        """The person a surname alone names ("Depardieu", "di caprio", "de niro"): the best-known one when they
+        have at least ``min_films`` films and three times the films of the next of that surname; else ``None``."""
+        name, count, second = self._surnames.get(key, ("", 0, 0))
+        return name if count >= min_films and count >= 3 * max(second, 1) else None
+
     def exact(self, words: str) -> str | None:
         return self.by_fold.get(words)
 
@@ -214,6 +268,16 @@ class PeopleIndex:
         if name is None and words[0] not in FILLER and words[-1] not in FILLER:
             name = self.fuzzy(text)
         return name
+
+
+#: Surname particles: "De Niro", "Di Caprio", "Van Damme", "Del Toro".
+PARTICLES = frozenset({"de", "di", "da", "del", "della", "van", "von", "le", "du", "mc", "mac", "st", "der", "den",
+                       "dos", "das", "ter", "ten", "o"})
+
+
+def surname_key(words: list[str]) -> str:
+    """Folded surname words as one key: ["di", "caprio"] and ["dicaprio"] -> "dicaprio"."""
+    return re.sub(r"[\s'’-]+", "", "".join(words))
 
 
 def language_signal(message: str) -> Language | None:
@@ -281,29 +345,60 @@ def _decade_word(m: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
+#: A minimum's words just before a duration ("at least 1h30", "d'au moins une heure et demie").
+_MIN_BEFORE = re.compile(r"(?:at least|au moins|minimum|more than|longer than|\bover|plus de|plus d'|pas moins d[e'])\s*$")
+
+
+def _budget(m: re.Match[str], minutes: int) -> int | None:
+    """A bare duration ("1h30", "an hour and a half") is a time budget (at most), unless a minimum's words say
+    otherwise (then the minimum's rule reads it)."""
+    return None if _MIN_BEFORE.search(m.string[max(0, m.start() - 16):m.start()]) else minutes
+
+
 def _rating(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+#: "than 2005", "que 1980": what follows a comparative that makes it a bound on the years, not a critique.
+_THAN_YEAR = r"(?!\s+(?:than|que|qu')\s*(?:19|20)\d\d)"
 _RELATIVE = [
-    (re.compile(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b"), "older"),
-    (re.compile(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b"), "newer"),
+    (re.compile(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b" + _THAN_YEAR),
+     "older"),
+    (re.compile(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b" + _THAN_YEAR),
+     "newer"),
     (re.compile(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b"), "shorter"),
     (re.compile(r"\b(?:longer(?! than)|plus longs?|plus longues?|moins courts?|moins courtes?)\b"), "longer"),
 ]
 #: "lighter", "moins flippant", "une pépite méconnue", "surprise me".
 _DIRECTIONS = [(cue, name) for name, cue in DIRECTION_CUES]
+_DECADE = r"((?:19|20)?\d0)"
+#: Decades open on one side, read before the relative words: "the 80s or older", "des années 70 ou plus vieux".
+_OPEN_DECADES = [
+    (re.compile(r"\b(?:(?:des |les |the )?annees?\s+|the\s+|'|’)?" + _DECADE + r"\s*'?s?\s*(?:or|ou|and|et)\s+"
+                r"(?:older|earlier|before|plus (?:vieux|vieilles?|anciens?|anciennes?|tot)|avant)\b"),
+     lambda m: _open_decade(m, older=True)),
+    (re.compile(r"\b(?:(?:des |les |the )?annees?\s+|the\s+|'|’)?" + _DECADE + r"\s*'?s?\s*(?:or|ou|and|et)\s+"
+                r"(?:newer|later|after|more recent|plus recent(?:e|s|es)?|apres)\b"),
+     lambda m: _open_decade(m, older=False)),
+]
 _YEARS = [
     (re.compile(r"\b(?:between|entre)\s+" + YEAR + r"\s+(?:and|et|-|to)\s+" + YEAR + r"\b"),
      lambda m: (int(m[1]), int(m[2]))),
+    # two decades: "the 50s or 60s", "80s/90s", "des années 80 ou 90", "années 70-80"
+    (re.compile(r"\b(?:the\s+|'|’)?" + _DECADE + r"'?s?\s*(?:or|and|to|-|/|&)\s*(?:the\s+)?['’]?" + _DECADE + r"'?s\b"),
+     lambda m: _decades(m[1], m[2])),
+    (re.compile(r"\bannees?\s+" + _DECADE + r"\s*(?:ou|et|a|-|/|&)\s*(?:les\s+|des\s+)?(?:annees?\s+)?" + _DECADE +
+                r"\b"), lambda m: _decades(m[1], m[2])),
     (re.compile(r"\b" + YEAR + r"\s*(?:-|–|to|a)\s*" + YEAR + r"\b"), lambda m: (int(m[1]), int(m[2]))),
-    (re.compile(r"\b(?:after|apres|post|later than|newer than|plus recents? que|posterieurs? a)\s+" + YEAR + r"\b"),
-     lambda m: (int(m[1]) + 1, None)),
+    (re.compile(r"\b(?:after|apres|post|later than|newer than|more recent than|plus recents? que|posterieurs? a)"
+                r"[\s-]+" + YEAR + r"\b"), lambda m: (int(m[1]) + 1, None)),
     (re.compile(r"\b(?:since|depuis|a partir de|starting(?: from| in)?|from)\s+" + YEAR +
                 r"(?:\s+(?:onwards?|on|and later|or later|and after|ou apres|et apres|et plus))?\b"), _since),
-    (re.compile(YEAR + r"\s+(?:and later|or later|and after|onwards?|ou apres|et apres|et plus)\b"),
+    (re.compile(YEAR + r"\s+(?:and later|or later|and after|onwards?|ou apres|et apres|et plus|or newer|and newer|"
+                r"ou plus recents?|(?:au )?minimum|mini(?:mum)?)\b"),
      lambda m: (int(m[1]), None)),
-    (re.compile(r"\b(?:before|avant|pre|older than|earlier than|anterieurs? a|prior to)\s+" + YEAR + r"\b"),
+    (re.compile(r"\b(?:before|avant|pre|older than|earlier than|plus (?:vieux|anciens?) que|anterieurs? a|prior to)"
+                r"[\s-]+" + YEAR + r"\b"),
      lambda m: (None, int(m[1]) - 1)),
     (re.compile(r"\b(?:until|up to|jusqu'(?:a|en)|au plus tard en)\s+" + YEAR + r"\b"), lambda m: (None, int(m[1]))),
     (re.compile(r"\b(?:(?:des |les |the |in the |from the |of the )?annees?\s+|the\s+|'|’)?((?:19|20)?\d0)\s*'?s\b"),
@@ -313,29 +408,44 @@ _YEARS = [
      _decade_word),
     (re.compile(r"\b" + YEAR + r"\b"), lambda m: (int(m[1]), int(m[1]))),
     (re.compile(r"\b(?:recent|recents|recente|recentes|latest|newest|nouveaux films|new (?:films?|movies?)"
-                r"|derniers films)\b"), (RECENT_FROM, None)),
+                r"|derniers films)\b"), lambda m: VAGUE_RECENT),
     # "old" of films ("old movies", "something old"), not of a plot's "old mansion" or "vieille femme"
     (re.compile(r"\b(?:old(?= (?:films?|movies?|ones?|stuff|classics?|westerns?|comed\w*|horror|"
-                r"black and white))|old(?=\s*[?.!,]*\s*$)|oldies|classic|classics|classiques?|"
+                r"black and white))|(?<!year )(?<!year-)old(?=\s*[?.!,]*\s*$)|oldies|classic|classics|classiques?|"
                 r"vieux (?:films?|trucs?|classiques?)|(?:des |du )vieux(?=\s*[?.!,]*\s*$)|"
-                r"vieilles? (?:comedies|films?)|old[- ]school|anciens films?)\b"), (None, OLD_UNTIL)),
+                r"vieilles? (?:comedies|films?)|old[- ]school|anciens films?|(?:in |en )?black and white|"
+                r"(?:en )?noir et blanc)\b"), lambda m: VAGUE_OLD),
 ]
 _NUMBER = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
+#: A duration's unit, its minutes after hours ("2h30", "1 h 45") or its half ("two and a half hours").
+_UNIT = r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)(?:\b|(?=\d))(?:\s*(\d\d)\b|\s*(?:and a half|et demie?))?"
 _RUNTIME = [
     (re.compile(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
-                r"not longer than|below|within|moins d'|moins de|pas plus de|pas plus d'|au plus|"
-                r"au maximum|maxi|en moins de|inferieure? a|<=?)\s*" + _NUMBER +
-                r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)\b(?:\s*(\d\d)|\s*(?:and a half|et demie?))?"),
+                r"(?:not|no|(?:is|are|was)n[’']?t) longer than|nothing (?:over|above|longer than|more than)|not over|"
+                r"below|within|moins d'|moins de|pas plus de|pas plus d'|pas plus longs? que|au plus|"
+                r"au maximum|maxi|en moins de|inferieure? a|(?:qui )?ne depass\w* pas|<=?)\s*" + _NUMBER + _UNIT),
      lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
     (re.compile(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b"),
      lambda m: _minutes(m[1], "h", m[2], False)),
     (re.compile(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
                 r"et demie)\b"), HOUR_AND_A_HALF),
     (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
-                r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b"), HOUR_AND_A_HALF),
-    (re.compile(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), HOUR_AND_A_HALF),
+                r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b"), lambda m: _budget(m, HOUR_AND_A_HALF)),
+    (re.compile(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), lambda m: _budget(m, HOUR_AND_A_HALF)),
+    # "genre 1h20", "about 1h40", "en 1h15": a time budget, so at most that
+    (re.compile(r"\b(?:about|around|roughly|environ|genre|en|de|max|maxi)\s+([1-3])\s*h\s*([0-5]\d)\b"),
+     lambda m: _budget(m, _minutes(m[1], "h", m[2], False))),
     (re.compile(r"\b(?:short|courts?|courte|(?:not|nothing|(?:is|are|was)n[’']?t) (?:too|that|very|so|overly) long|"
                 r"(?:pas|rien de) (?:trop|tres|si) longs?|pas (?:trop|tres|si) longues?)\b"), SHORT_RUNTIME),
+]
+#: "at least 2h30", "d'au moins 1h45", "more than two hours", "2 hours or more": a minimum runtime (read before the
+#: rating: "at least 2h30" is no rating of 2).
+_MIN_RUNTIME = [
+    (re.compile(r"(?:\bat least|\bau moins|\bminimum|\bmore than|\blonger than|\bover|\bplus de|\bplus d'|"
+                r"\bupwards of|\bpas moins d[e']|>=?)\s*" + _NUMBER + _UNIT),
+     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+    (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:minimum|or more|ou plus|et plus|and up|or longer|at least|au moins)\b"),
+     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
 ]
 _RATING = [
     (re.compile(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
@@ -345,7 +455,8 @@ _RATING = [
                 r"(?:at least|au moins|above|over|plus de|more than|superieure? a|minimum|min|>=?)?\s*"
                 r"(\d{1,2}(?:[.,]\d)?)(?:\s*/\s*10|\s*\+)?"),
      lambda m: value if (value := _rating(m[1])) <= 10 else None),
-    (re.compile(r"(?:\babove|\bover|at least|au moins|plus de|more than|minimum|\bmin\b|superieure? a|>=?)"
+    (re.compile(r"(?:\babove|\bover|at least|au moins|plus de|more than|minimum|\bmin\b|superieure? a|"
+                r"au[- ]dessus d[e']|>=?)"
                 r"\s*(\d(?:[.,]\d)?)(?!\s*(?:h\b|hours?|heures?|min|minutes?|mn|ans|years?|films?|"
                 r"movies?|\d))"), lambda m: _rating(m[1])),
     (re.compile(r"\b(\d(?:[.,]\d)?)\s*(?:\+|/\s*10\b|stars?\b|etoiles?\b|or more\b|ou plus\b)"),
@@ -353,8 +464,8 @@ _RATING = [
 ]
 #: The slots read by rules alone, in order: relative years before years ("plus récent"), the runtime before the
 #: rating ("under 2 hours" is not a rating).
-_RULES = [("relative", _RELATIVE), ("direction", _DIRECTIONS), ("years", _YEARS), ("max_runtime", _RUNTIME),
-          ("min_rating", _RATING)]
+_RULES = [("years", _OPEN_DECADES), ("relative", _RELATIVE), ("direction", _DIRECTIONS), ("years", _YEARS), ("max_runtime", _RUNTIME),
+          ("min_runtime", _MIN_RUNTIME), ("min_rating", _RATING)]
 #: Original languages: "in korean", "un film coréen", "korean-language".
 _LANGUAGE_WORDS = [(code, re.compile(r"\b(in |en )?(?:" + language.pattern + r")([- ]language|[- ]speaking)?\b"))
                    for code, language in LANGUAGES.items()]
@@ -426,34 +537,76 @@ def _themes(reading: _Reading, folded: str) -> None:
                 reading.add(m.start(1), m.end(1), "mood", THEME_TRANSLATIONS.get(m[1], m[1]))
 
 
-def _people(reading: _Reading, folded: str, people: PeopleIndex) -> None:
-    """Cast members (three words, then two), included or excluded."""
+def _people(reading: _Reading, folded: str, people: PeopleIndex, message: str = "",
+            common: Callable[[str], bool] = lambda word: True) -> None:
+    """Cast members (three words, then two, then a surname alone), included or excluded."""
     words = list(_WORD.finditer(folded))
+    found = []
     for n in (3, 2):
         for i in range(len(words) - n + 1):
             start, end = words[i].start(), words[i + n - 1].end()
-            if not reading.free(start, end):
+            if reading.free(start, end) and (name := people.named([w.group() for w in words[i:i + n]])) is not None:
+                found.append((start, end, name))
+                reading.add(start, end, "without_people" if _negated(folded, start, PEOPLE_NEGATION_WINDOW)
+                            else "people", name)
+    if message:
+        for start, end, name in _named_by_surname(words, message, reading, people, common):
+            reading.add(start, end, "without_people" if _negated(folded, start, PEOPLE_NEGATION_WINDOW)
+                        else "people", name)
+
+
+def _named_by_surname(words: list[re.Match], message: str, reading: _Reading, people: PeopleIndex,
+              common: Callable[[str], bool]) -> list[tuple[int, int, str]]:
+    """People named by their surname alone ("un film avec Depardieu", "de niro and al pacino"): a well-known,
+    unambiguous surname (see :meth:`PeopleIndex.surname`), written with a capital inside a sentence, or else not a
+    word of the catalogue's popular titles after "with", "avec", "starring"… ("a movie with freeman narrating"; not
+    "sleeps in a coffin"; "stone", "cage", "ford" must be capitalised mid-sentence)."""
+    found = []
+    for i, word in enumerate(words):
+        for n in (2, 1):
+            chunk = words[i:i + n]
+            if len(chunk) < n or (n == 2 and chunk[0].group() not in PARTICLES):
                 continue
-            name = people.named([w.group() for w in words[i:i + n]])
-            if name is not None:
-                excluded = _negated(folded, start, PEOPLE_NEGATION_WINDOW)
-                reading.add(start, end, "without_people" if excluded else "people", name)
+            start, end, last = chunk[0].start(), chunk[-1].end(), chunk[-1].group()
+            key = surname_key([w.group() for w in chunk])
+            if len(key) < 4 or last in FILLER or last in GENRE_VOCABULARY or last in MOODS or last in THEME_WORDS \
+                    or not reading.free(start, end) or any(s < end and start < e for s, e, _ in found):
+                continue
+            name = people.surname(key)
+            if name is None:
+                continue
+            capital = message[start:start + 1].isupper() and not re.search(r"(?:^|[.!?]\s*)$", message[:start])
+            cued = bool(_PERSON_BEFORE.search(message[max(0, start - 24):start].lower()))
+            if capital or (cued and len(key) >= 5 and not common(last)):
+                found.append((start, end, name))
+                break
+    return found
 
 
-def _constraints(folded: str, blocked: list[tuple[int, int]], people: PeopleIndex) -> list[Span]:
-    """The constraints of the message outside ``blocked``, the earlier kinds first."""
+def _constraints(folded: str, blocked: list[tuple[int, int]], people: PeopleIndex, message: str = "",
+                 common: Callable[[str], bool] = lambda word: True) -> list[Span]:
+    """The constraints of the message outside ``blocked``, the earlier kinds first (surnames alone are read when
+    the original ``message`` is given: its capitals count)."""
     reading = _Reading(blocked)
     for slot, rules in _RULES:
         reading.rules(folded, slot, rules)
     for read in (_language, _genres, _moods, _themes):
         read(reading, folded)
-    _people(reading, folded, people)
+    _people(reading, folded, people, message, common)
     return reading.spans
 
 
+def _vague(span: Span) -> bool:
+    return span.slot == "years" and span.value in (VAGUE_RECENT, VAGUE_OLD) or \
+        span.slot == "max_runtime" and span.value == SHORT_RUNTIME
+
+
 def _fill(request: Request, spans: list[Span]) -> None:
-    """The request's slots from the constraints read (a genre also excluded is dropped)."""
-    for span in spans:
+    """The request's slots from the constraints read (a genre also excluded is dropped); a vague word ("recent",
+    "short", "black and white") gives way to a number said beside it ("short, about 1h20", "old sci-fi from the
+    50s", "in black and white, made after 2015")."""
+    said = {s.slot for s in spans if not _vague(s)}
+    for span in (s for s in spans if not (_vague(s) and s.slot in said)):
         slot, value = span.slot, span.value
         if slot == "direction":
             if value not in request.directions:
@@ -469,7 +622,7 @@ def _fill(request: Request, spans: list[Span]) -> None:
             low, high = value
             request.year_min = low if low is not None else request.year_min
             request.year_max = high if high is not None else request.year_max
-        elif slot in ("min_rating", "max_runtime", "original_language", "relative"):
+        elif slot in ("min_rating", "max_runtime", "min_runtime", "original_language", "relative"):
             setattr(request, slot, value)
     request.genres = [g for g in request.genres if g not in request.without_genres]
 
@@ -510,6 +663,14 @@ class Parser:
                 groups.append((1, spans))
         return groups
 
+    @cached_property
+    def _title_words(self) -> frozenset[str]:
+        """The words of the catalogue's most popular titles (read at the first surname that needs them)."""
+        return frozenset(w for key in self.resolver.keys[:POPULAR_TITLES] for w in key.split())
+
+    def _title_word(self, word: str) -> bool:
+        return word in self._title_words
+
     def _meaningful(self, text: str) -> bool:
         words = _WORD.findall(fold(text))
         return bool(words) and not all(w in FILLER for w in words)
@@ -518,14 +679,21 @@ class Parser:
         span = message[start:end].strip(" ,.;:!?¿¡\"'«»")
         if re.fullmatch(r"(?:19|20)\d\d", span):  # "après 2010" is a year, not the film "2010"
             return None
-        return self.resolver.resolve_exact(span) if self._meaningful(span) else None
+        if not self._meaningful(span):
+            return None
+        found = self.resolver.resolve_exact(span)
+        version = _TRAILING_VERSION.fullmatch(span) if found is None else None
+        if version and re.search(r"[^\W\d]{3}", version["title"]):  # "Scarface from '83", "the thing from 82"
+            titled = self.resolver.resolve_exact(version["title"])
+            found = self._of_year(titled, version["year"]) if titled else None
+        return found
 
     # -- the whole message ----------------------------------------------------------------------
     def parse(self, message: str) -> Understood:
         folded = fold(message)
         language = detect_language(message)
         # 0. a critique of one film of the last answer ("more like the second one"): its words are no title
-        critique = _PIVOT.search(folded) or _REJECT.search(folded)
+        critique = _PIVOT.search(folded) or _PIVOT_LIKED.search(folded) or _REJECT.search(folded)
         alone = _ORDINAL_ALONE.fullmatch(folded)
         if critique is None and alone:  # "the tenth one?", "et le troisième ?": about that film of the answer
             return Understood(Request(action="why", position=_position(alone.group(1))), language,
@@ -539,7 +707,7 @@ class Parser:
         linked = self._linked(message, folded, film.at, critiqued) if film else []
         # 2. constraints around it
         blocked = ([film.at] if film else []) + critiqued + [span for _, span in linked]
-        spans = _constraints(folded, blocked, self.people)
+        spans = _constraints(folded, blocked, self.people, message, self._title_word)
         covered = [s.at for s in spans] + critiqued
         # 3. a title anywhere else in what is left ("heat 1995", "the matrix", a typo)
         attempted, attempted_span, suggestions = "", None, []  # a named film the catalogue does not know
@@ -547,6 +715,8 @@ class Parser:
             film = self._leftover_title(message, covered, bool(spans), [s.at for s in spans if s.slot == "mood"])
         if film is None:
             film, attempted, attempted_span, suggestions = self._guessed(message, groups, spans, covered)
+        if film is not None:  # "King Kong de 2005", "the godzilla from '98": which film, not a constraint
+            film = self._version(message, film)
         if film is not None and not linked:  # a film found in what was left ("Heat, Ronin and Collateral")
             linked = self._linked(message, folded, film.at, critiqued)
             spans = [s for s in spans if not any(_overlaps(s.at, span) for _, span in linked)]
@@ -567,13 +737,39 @@ class Parser:
             request.action = "refine"  # "j'ai aussi adoré X": one more liked film for the conversation
             request.liked, request.film = [request.film] + request.liked, None
         if critique is not None:  # "more like the second one" / "pas le troisième"
-            request.action = "pivot" if critique.re is _PIVOT else "reject"
+            request.action = "reject" if critique.re is _REJECT else "pivot"
             request.position = _position(next(g for g in critique.groups() if g))
         film_span = message[film.at[0]:film.at[1]] if film else ""
         # a title's words say nothing of the user's language ("des films comme The Lives of Others")
         said = language_signal(message[:film.at[0]] + " " + message[film.at[1]:] if film_span else message)
         return Understood(request, said or language, said, film_span, film.resolution if film else None, attempted,
                           suggestions[:5])
+
+    def _popular(self, film_id: int | None) -> bool:
+        popular = getattr(self.resolver, "popular", None)
+        return film_id is not None and popular is not None and popular(film_id)
+
+    def _version(self, message: str, film: FoundFilm) -> FoundFilm:
+        """The film of the year said right after its title ("King Kong de 2005", "dune (the 1984 version)", "the
+        godzilla from '98"), the year then taken with the title; the film as found when no film of that title has
+        that year (the year is then a constraint)."""
+        after = _VERSION_AFTER.match(message, film.at[1])
+        chosen = self._of_year(film.resolution, after["year"]) if after else None
+        return FoundFilm(film.rank, chosen, (film.at[0], after.end())) if chosen else film
+
+    def _of_year(self, resolution: Resolution, year: str) -> Resolution | None:
+        """The film of ``resolution`` (or one of its same-title alternatives) released in ``year`` ("1976", "'98",
+        "82"), or ``None``."""
+        years = getattr(self.resolver, "years", None)
+        if years is None:
+            return None
+        year = int(year) if len(year) == 4 else 1900 + int(year) if int(year) >= 30 else 2000 + int(year)
+        films = [resolution.film_id] + list(resolution.alternatives)
+        for candidate in films:
+            if (found := years.get(candidate)) is not None and found is not pd.NA and int(found) == year:
+                return Resolution(resolution.query, resolution.status, candidate, resolution.score,
+                                  [f for f in films if f != candidate])
+        return None
 
     def _cued_film(self, message: str, groups: list[tuple[int, list[tuple[int, int]]]]) -> FoundFilm | None:
         """The exact title among the quoted and cued spans: quoted first, then the longest."""
@@ -722,7 +918,7 @@ class Parser:
                 runs[-1].append(word)
             else:
                 runs.append([word])
-        best = None
+        best, folded = None, fold(message)
         content = [w for w in words if fold(w.group()) not in FILLER]
         felt = [w for w in _WORD.finditer(message) if any(_overlaps((w.start(), w.end()), m) for m in moods)]
         for run in runs:
@@ -737,8 +933,13 @@ class Parser:
                     # a lowercase phrase inside a long description ("in the middle of nowhere", "nobody knows") is
                     # words, not a title: a film named mid-sentence follows a cue, quotes or capitals
                     if message[start:end] == message[start:end].lower() and \
-                            (len(content) - len(span_words) >= 4 or self._describes(content + felt, span_words)):
+                            (len(content) - len(span_words) >= 4 or self._describes(content + felt, span_words)) \
+                            and not (j - i >= 3 and self._popular(found.film_id) and  # "shaun of the dead level"
+                                     _REFERENCE_WORDS.search(folded[:start] + " " + folded[end:])):
                         continue
+                    if _NOT_TITLE.search(folded[max(0, start - 14):start]) or \
+                            len(span_words) == 1 and _PLACE_BEFORE.search(folded[max(0, start - 24):start]):
+                        continue  # "pas Star Wars" is no reference; "qui se passe en France" is a setting
                     strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
                                                       and short) or \
                         (message[start:start + 1].isupper() and start > 0 and len(span_words[0].group()) > 3)
@@ -753,7 +954,9 @@ class Parser:
     def _action(request: Request, folded: str, has_film: bool) -> None:
         words = [w.strip("!?.,;:") for w in folded.replace("?", " ").replace("!", " ").split()]
         words = [w for w in words if w]
-        if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|reason)\b", folded):
+        if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|reason|what'?s the (?:link|connection)|"
+                     r"what does (?:the|it|that)\b.{0,30}\bhave to do|quel (?:rapport|lien)|le rapport|quoi le rapport)\b",
+                     folded):
             request.action = "why"
             for word in words:
                 if word in ORDINALS:
@@ -766,12 +969,12 @@ class Parser:
             if request.position is None and re.search(r"\b(?:last one|dernier|derniere)\b", folded):
                 request.position = -1
             return
-        if words and not has_film and not request.has_constraints and \
-                any(w in _MORE_WORDS for w in words) and all(w in _MORE_WORDS or w in _MORE_FILLER for w in words):
+        if words and not has_film and not request.has_constraints and any(w in _MORE_WORDS for w in words) and \
+                all(w in _MORE_WORDS or w in _MORE_FILLER or w.isdigit() or w in NUMBER_WORDS for w in words):
             request.action = "more"
             return
-        if has_film:
-            return
+        if has_film or _FORGET.search(folded):
+            return  # a film named, or "forget that, a western": a new request
         constraint = request.has_constraints or request.relative is not None or bool(request.directions)
         if not constraint:
             return
@@ -807,6 +1010,21 @@ def _decade(text: str) -> tuple[int, int]:
     if value < 100:
         value += 1900 if value >= 30 else 2000
     return value, value + 9
+
+
+def _open_decade(m: re.Match[str], older: bool) -> tuple[int | None, int | None] | None:
+    """"the 80s or older" -> (None, 1989), "années 2000 ou plus récents" -> (2000, None); a bare number ("80 or
+    more") is no decade."""
+    if "annee" not in m[0] and not re.search(r"0\s*'?s\b", m[0]):
+        return None
+    low, high = _decade(m[1])
+    return (None, high) if older else (low, None)
+
+
+def _decades(first: str, second: str) -> tuple[int, int] | None:
+    """"the 50s or 60s" -> (1950, 1969); ``None`` when the second comes first."""
+    low, high = _decade(first)[0], _decade(second)[1]
+    return (low, high) if low < high else None
 
 
 def _minutes(amount: str, unit: str, extra: str | None, half: bool) -> int:

@@ -1,8 +1,9 @@
 """Finding the film a user means: exact, case- and accent-insensitive, then fuzzy.
 
 Titles shared by several films (remakes) resolve to the most popular one, unless the query
-names a year ("Dune (1984)", "dune 1984"); the others come back as alternatives. A title
-that matches nothing well enough is *unknown*, with close suggestions — never guessed.
+names a year ("Dune (1984)", "dune 1984"); the others come back as alternatives. A title's part before
+its colon is a title too when no film has it as its own ("kill bill" -> Kill Bill: Vol. 1, the most popular of
+the series). A title that matches nothing well enough is *unknown*, with close suggestions — never guessed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from rapidfuzz import fuzz, process
 from pelliculum_lib.data.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
-TITLES_VERSION = 2  # bump when the resolver's tables change (2: arrays, not a pickle); cached ones are rebuilt
+TITLES_VERSION = 3  # bump when the resolver's tables change (2: arrays, 3: series prefixes); cached ones are rebuilt
+#: How many of the most popular films :meth:`TitleResolver.popular` knows.
+POPULAR = 3000
 Status = Literal["exact", "fuzzy", "unknown"]
 _YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -120,6 +123,13 @@ class TitleResolver:
         bares = pd.Series(keys, dtype="str").str.replace(_ARTICLE.pattern, "", n=1, regex=True).tolist()
         self.by_key = KeyIndex.build(keys, ids)  # key -> film ids, most popular first
         self.by_bare = KeyIndex.build(bares, ids)
+        heads = movies["title"].astype("str").str.extract(r"^([^:]+):", expand=False)
+        with_head = heads.notna().to_numpy()
+        head_keys = normalise_all(heads[with_head])
+        head_ids = np.asarray(ids)[with_head].tolist()
+        two_words = [i for i, key in enumerate(head_keys) if len(bare(key).split()) >= 2]  # not "Mission", "Alien"
+        self.by_head = KeyIndex.build([head_keys[i] for i in two_words], [head_ids[i] for i in two_words])
+        self.popular_ids = frozenset(ids[:POPULAR])
         self._distinct: list[str] | None = pd.unique(pd.Series(keys, dtype=object)).tolist()
         self._keys_file: Path | None = None
 
@@ -151,7 +161,7 @@ class TitleResolver:
         partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        for table in ("by_label", "by_key", "by_bare"):
+        for table in ("by_label", "by_key", "by_bare", "by_head"):
             for name, values in getattr(self, table).arrays(table).items():
                 np.save(partial / f"{name}.npy", values, allow_pickle=False)
         (partial / "keys.txt").write_text("\n".join(self.keys), encoding="utf-8")  # written last: complete
@@ -166,7 +176,8 @@ class TitleResolver:
         resolver = cls.__new__(cls)
         resolver.min_score, resolver.suggestions = min_score, suggestions
         resolver.years = catalogue.movies["year"]
-        for table in ("by_label", "by_key", "by_bare"):
+        resolver.popular_ids = frozenset(catalogue.movies["id"].iloc[:POPULAR].tolist())
+        for table in ("by_label", "by_key", "by_bare", "by_head"):
             setattr(resolver, table, KeyIndex.from_arrays(arrays, table))
         resolver._distinct, resolver._keys_file = None, folder / "keys.txt"
         return resolver
@@ -181,8 +192,12 @@ class TitleResolver:
         dated = [f for f in films if (y := self.years.get(f)) is not None and y is not pd.NA and y == year]
         return dated + [f for f in films if f not in dated]
 
+    def popular(self, film_id: int) -> bool:
+        """True for the :data:`POPULAR` most popular films of the catalogue."""
+        return film_id in self.popular_ids
+
     def _exact(self, query: str, key: str, year: int | None) -> Resolution | None:
-        films = self.films(key) or self.films(bare(key), self.by_bare)
+        films = self.films(key) or self.films(bare(key), self.by_bare) or self.films(key, self.by_head)
         if not films:
             return None
         films = self._with_year(films, year)
