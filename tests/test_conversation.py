@@ -130,6 +130,14 @@ def test_common_words_and_sentence_starts_are_no_surnames(parser, message):
     assert parser.parse(message).request.people == []
 
 
+@pytest.mark.parametrize("message, title", [
+    ("my dad keeps rewatching the godfater, what else would he like", "The Godfather"),
+    ("we saw jurasic park yesterday and the kids want more dinosaurs", "Jurassic Park"),
+])
+def test_a_popular_title_with_a_typo_inside_a_sentence_is_found(parser, labels, message, title):
+    assert labels[parser.parse(message).request.film] == title
+
+
 def test_a_popular_title_inside_a_description_stays_words(parser):
     request = parser.parse("a spy on a mission behind enemy lines, with gadgets and a double agent").request
     assert request.film is None and "behind enemy lines" in request.description

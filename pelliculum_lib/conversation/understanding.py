@@ -23,7 +23,7 @@ from typing import Callable, NamedTuple
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from pelliculum_lib.data.titles import Resolution, TitleResolver
+from pelliculum_lib.data.titles import Resolution, TitleResolver, normalise
 from pelliculum_lib.conversation.critiques import CUES as DIRECTION_CUES
 from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS,
                                                  GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOODS, NUMBER_WORDS,
@@ -178,6 +178,8 @@ SHORT_RUNTIME = 100
 WELL_RATED = 7.0
 #: How many of the most popular titles count as "popular" (their words, a lowercase title mid-sentence).
 POPULAR_TITLES = 3000
+#: The rapidfuzz ratio from which words are a popular title with a typo ("the shawshank redemtion").
+TITLE_TYPO_SCORE = 92
 #: The rapidfuzz score from which a word is a typo of a genre word ("thriler", "commedy").
 GENRE_TYPO_SCORE = 85
 
@@ -714,6 +716,8 @@ class Parser:
         if film is None:
             film = self._leftover_title(message, covered, bool(spans), [s.at for s in spans if s.slot == "mood"])
         if film is None:
+            film = self._typo_title(message, covered)
+        if film is None:
             film, attempted, attempted_span, suggestions = self._guessed(message, groups, spans, covered)
         if film is not None:  # "King Kong de 2005", "the godzilla from '98": which film, not a constraint
             film = self._version(message, film)
@@ -744,6 +748,34 @@ class Parser:
         said = language_signal(message[:film.at[0]] + " " + message[film.at[1]:] if film_span else message)
         return Understood(request, said or language, said, film_span, film.resolution if film else None, attempted,
                           suggestions[:5])
+
+    @cached_property
+    def _popular_keys(self) -> list[str]:
+        return self.resolver.keys[:POPULAR_TITLES]
+
+    def _typo_title(self, message: str, covered: list[tuple[int, int]]) -> FoundFilm | None:
+        """A popular title written with a typo among the words no constraint took ("just finished the shawshank
+        redemtion"): a run of 2-7 words holding a word the catalogue's texts do not know, within a ratio of
+        :data:`TITLE_TYPO_SCORE` of one of the :data:`POPULAR_TITLES` most popular titles."""
+        words = [w for w in _WORD.finditer(message) if not any(_overlaps((w.start(), w.end()), c) for c in covered)]
+        unknown = {i for i, w in enumerate(words) if (f := fold(w.group())) not in FILLER and not f.isdigit()
+                   and not self.known_word(f)}
+        best = None
+        for i in range(len(words)):
+            for j in range(i + 2, min(len(words), i + 7) + 1):
+                start, end = words[i].start(), words[j - 1].end()
+                if re.search(r"[,.;!?]", message[start:end]) or any(start <= c[0] < end for c in covered):
+                    break
+                if not unknown & set(range(i, j)) or len(key := normalise(message[start:end])) < 10:
+                    continue
+                found = process.extractOne(key, self._popular_keys, scorer=fuzz.ratio, score_cutoff=TITLE_TYPO_SCORE)
+                if found and found[1] < 100 and (best is None or (found[1], j - i) > best[0]):
+                    best = ((found[1], j - i), found[0], (start, end))
+        if best is None:
+            return None
+        films = self.resolver.films(best[1])
+        resolution = Resolution(message[best[2][0]:best[2][1]], "fuzzy", films[0], best[0][0], films[1:])
+        return FoundFilm((0, best[0]), resolution, best[2])
 
     def _popular(self, film_id: int | None) -> bool:
         popular = getattr(self.resolver, "popular", None)
