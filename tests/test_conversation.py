@@ -184,6 +184,48 @@ def test_watching_with_children_asks_for_family_films(parser, message):
     assert "Family" in parser.parse(message).request.genres
 
 
+@pytest.mark.parametrize("message, expected", [
+    ("a thriller, nothing older than 1995", {"genres": ["Thriller"], "year_min": 1995}),
+    ("des comédies, rien d'avant 2005", {"genres": ["Comedy"], "year_min": 2005}),
+    ("a musical, nothing after 1970", {"genres": ["Music"], "year_max": 1970}),
+    ("two hours tops, a western", {"genres": ["Western"], "max_runtime": 120}),
+    ("un film de guerre pas plus long que 1h50", {"genres": ["War"], "max_runtime": 110}),
+    ("une pépite méconnue des années 70", {"year_min": 1970, "year_max": 1979, "directions": ["less_known"]}),
+    ("less famous ones please", {"action": "refine", "directions": ["less_known"]}),
+    ("far too violent, something lighter", {"action": "refine", "directions": ["lighter"]}),
+    ("get rid of the westerns", {"action": "refine", "without_genres": ["Western"]}),
+    ("vire les comédies", {"action": "refine", "without_genres": ["Comedy"]}),
+    ("can you make it under 100 minutes?", {"action": "refine", "max_runtime": 100}),
+    ("anything from further back?", {"action": "refine", "relative": "older"}),
+    ("what made you choose the fourth?", {"action": "why", "position": 4}),
+    ("qu'est-ce qui t'a fait mettre le deuxième ?", {"action": "why", "position": 2}),
+    ("show me a couple more", {"action": "more"}),
+    ("un film de 1h40 max, plutôt sombre", {"max_runtime": 100, "mood": ["dark"]}),
+    ("on veut juste se marrer ce soir", {"mood": ["funny"]}),
+    ("un truc qui fait flipper, pas trop long", {"mood": ["scary"], "max_runtime": 100}),
+    ("un thriler des années 80", {"genres": ["Thriller"], "year_min": 1980, "year_max": 1989}),
+    ("freeman and a bit of crime", {"people": ["Morgan Freeman"], "genres": ["Crime"]}),
+])
+def test_bounds_critiques_and_follow_ups_said_in_other_words(parser, message, expected):
+    assert parser.parse(message).request.slots() == expected
+
+
+@pytest.mark.parametrize("message, title", [
+    ("a caper like oceans twelve", "Ocean's Twelve"),
+    ("something like schindlers list", "Schindler's List"),
+    ("a romcom in the vein of bridget jones", None),  # a series' head: one of its films
+])
+def test_titles_without_their_apostrophe_or_their_end(parser, labels, message, title):
+    request = parser.parse(message).request
+    assert request.film is not None
+    assert labels[request.film] == title if title else labels[request.film].startswith("Bridget Jones")
+
+
+def test_an_audience_in_lower_case_is_no_title(parser):
+    request = parser.parse("comedies for grown ups, from the 2000s").request
+    assert request.film is None and request.genres == ["Comedy"] and request.year_min == 2000
+
+
 def test_a_title_wins_over_the_constraint_words_inside_it(parser, labels):
     understood = parser.parse("something like The Dark Knight but from the 90s")
     assert labels[understood.request.film] == "The Dark Knight"

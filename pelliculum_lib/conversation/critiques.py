@@ -76,11 +76,11 @@ DIRECTIONS: dict[str, Direction] = {d.name: d for d in (
               r"mieux (?:notes?|notees?|critiques?)|plus (?:acclames?|acclamees?)|de meilleurs films|des meilleurs"),
     Direction("less_known", "popularity", -1, "less known", "moins connu", 300.0,
               r"less (?:known|famous|popular|mainstream|obvious)|lesser[- ]known|more obscure|obscure ones?|underrated|"
-              r"hidden gems?|(?:nobody|no one|no-one) (?:has |have )?(?:seen|heard of)|not (?:too |so )?(?:famous|"
+              r"hidden gems?|(?:nobody|no one|no-one) (?:has |have )?(?:seen|heard of)|(?:not|nothing) (?:too |so )?(?:famous|"
               r"popular|mainstream|well[- ]known)|off the beaten track|"
               r"moins (?:connus?|connues?|populaires?|celebres?|grand public|evidents?)|meconnus?|meconnues?|"
               r"pepites?(?: (?:meconnues?|cachees?))?|que personne (?:n'a|na) vus?|peu connus?|peu connues?|"
-              r"confidentiels?|confidentielles?|hors des sentiers battus"),
+              r"confidentiels?|confidentielles?|hors des sentiers battus|rien de (?:trop )?(?:connu|celebre|grand public)"),
     Direction("more_known", "popularity", +1, "better known", "plus connu", 2000.0,
               r"more (?:famous|popular|known|mainstream)|better[- ]known|(?:big |huge )?blockbusters?|crowd[- ]pleasers?|"
               r"plus (?:connus?|connues?|populaires?|celebres?|grand public)|grand public"),
@@ -96,6 +96,9 @@ OPPOSITE = {"lighter": "darker", "darker": "lighter", "less_scary": "scarier", "
             "more_known": "less_known"}
 
 CUES = [(name, re.compile(r"\b(?:" + d.words + r")\b")) for name, d in DIRECTIONS.items()]
+#: A critique said as a comparison ("lighter", "less known", "plus drôle") moves past the last answer; one said
+#: absolutely ("hidden gems", "surprise me", "blockbusters") can open a request of its own.
+COMPARATIVE = re.compile(r"\b(?:less|lesser|more|better|higher|plus|moins|mieux|meilleurs?|\w{3,}er)\b")
 
 
 def label(name: str, french: bool) -> str:

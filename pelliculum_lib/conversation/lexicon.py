@@ -60,9 +60,11 @@ MOODS: dict[str, Mood] = {mood.name: mood for mood in (
     Mood("feel-good", "feel[- ]?good|qui fait du bien|reconfortants?|heart[- ]?warming|feelgood|chaleureux",
          "heartwarming friendship family love comedy", french="qui fait du bien", genres=("Comedy", "Family"),
          feeling=True),
-    Mood("funny", "funny|hilarious|droles?|marrants?|qui fait rire|rigolos?|hilarants?",
+    Mood("funny", "funny|hilarious|droles?|marrants?|qui fait rire|rigolos?|hilarants?|envie de rire|"
+         "(?:pour|de quoi|nous faire|me faire|faire) rire|se marrer|a laugh|make (?:me|us) laugh",
          "comedy hilarious funny", french="drôle", genres=("Comedy",), feeling=True),
-    Mood("scary", "scary|qui fait(?: tres)? peur|flippants?|effrayants?|terrifi(?:ying|ants?)|frightening|creepy",
+    Mood("scary", "scary|qui fait(?: tres)? peur|flippants?|effrayants?|terrifi(?:ying|ants?)|frightening|creepy|"
+         "(?:fait|faire|qui fait) flipper",
          "horror terror haunted nightmare fear", french="qui fait peur", genres=("Horror",), feeling=True),
     Mood("sad", r"\bsad\b|tristes?|qui (?:me |nous |te )?fait? pleurer|tear[- ]?jerkers?|makes? (?:you|me|us) cry",
          "tragedy grief loss death cancer", french="triste", genres=("Drama",), feeling=True),
@@ -254,6 +256,8 @@ DESCRIPTION_STOP = {
     "bonjour", "salut", "bonsoir", "pls", "avoir", "etre", "fait", "faire", "font", "est", "sont",
     "environ", "about", "around", "roughly", "humeur", "mood", "est-ce", "montrer", "montres", "conseilles",
     "proposes", "recommandes", "suggeres", "donner", "donnes", "sure", "else", "sais", "know", "think", "pense",
+    "remove", "drop", "skip", "enleve", "enlever", "retire", "retirer", "vire", "virer", "supprime", "qqch", "qqc",
+    "way", "stuff", "bit",
 }
 
 

@@ -16,7 +16,7 @@ against its titles. The order matters:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, NamedTuple
 
@@ -24,7 +24,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pelliculum_lib.data.titles import Resolution, TitleResolver, normalise
-from pelliculum_lib.conversation.critiques import CUES as DIRECTION_CUES
+from pelliculum_lib.conversation.critiques import COMPARATIVE, CUES as DIRECTION_CUES
 from pelliculum_lib.conversation.lexicon import (DESCRIPTION_STOP, ENGLISH_WORDS, FILLER, FRENCH_WORDS,
                                                  GENRE_VOCABULARY, GENRE_WORDS, LANGUAGES, MOODS, NUMBER_WORDS,
                                                  ORDINALS, THEME_TRANSLATIONS, THEME_WORDS, fold)
@@ -52,7 +52,8 @@ _DECADE_WORDS = {"sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties
 #: "without", "pas de", "no more", "sauf": what follows (a genre, a person) is excluded.
 _EXCLUDE_BEFORE = re.compile(
     r"(?:without|\bno\b|\bnot\b|except|excluding|avoid|anything but|rather than|instead of|\bhate\b|i dislike|"
-    r"not a fan of|sans|\bpas\b|sauf|aucune?|\bni\b|jamais|deteste|evite|pas fan|hors|plutot que|no more|nothing)"
+    r"not a fan of|sans|\bpas\b|sauf|aucune?|\bni\b|jamais|deteste|evite|pas fan|hors|plutot que|no more|nothing|"
+    r"\bdrop|\bremove|get rid of|\bskip|\benleve[rz]?|\bretire[rz]?|\bvire[rz]?|\bsupprime[rz]?)"
     r"(?:[\s']+(?:any|a|an|de|d|des|du|la|le|les|l|un|une|films?|movies?|trop|too|much|more|of|the|genre|type|"
     r"avec|with|fan|of|that|is|are|ca|c|est|en|mode|style)\b)*[\s']*$")
 #: "no horror *or* animation": between two genre words, an exclusion carries along.
@@ -60,6 +61,8 @@ _CHAIN = re.compile(r"^[\s,]*(?:or|nor|ni|and|et|ou|,)[\s']*(?:(?:de|d|des|du|la
 #: "not too scary", "rien de trop violent": a mood said not to be wanted.
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bpas|\bno|\bnothing|\brien de|\bsans|\bwithout)[\s']+"
                          r"(?:(?:too|trop|very|tres|de|d|a|an|the|la|le|les|des)[\s']+)*$")
+#: "way too dark", "trop sombre": a complaint about the last answer, not a mood wanted.
+_TOO_BEFORE = re.compile(r"(?:\b(?:way|far|much|bien|beaucoup|un peu|a bit|a little)\s+)?\b(?:too|trop)\s+$")
 #: "like Heat for its atmosphere", "same vibe", "pour son ambiance", "dans le même esprit": neighbours by meaning.
 _VIBE = re.compile(
     r"\b(?:for (?:its|the|their) (?:atmosphere|mood|vibes?|tone|feel|feeling|ambiance|ambience|style|spirit)|"
@@ -118,6 +121,10 @@ _REFERENCE_WORDS = re.compile(r"\b(?:level|vibes?|than|loved?|liked?|enjoyed|fav
 #: A title right after these is not the reference film: "pas Star Wars", "not Titanic", "sauf Alien".
 _NOT_TITLE = re.compile(r"(?:\bnot|\bpas|\bno|\bsans|\bexcept|\bsauf|\bother than|\bautre que|\bhors)\s+$")
 #: A one-word title after these is a place of the story: "set in Paris", "qui se passe en France".
+#: "animated films for grown ups", "un film pour les grands": an audience in lower case, not a title (but "looking
+#: for the matrix" is one).
+_AUDIENCE_BEFORE = re.compile(r"(?<!look )(?<!looking )(?<!search )(?<!searching )(?<!hunting )(?<!chercher )"
+                              r"\b(?:for|pour)\s+$")
 _PLACE_BEFORE = re.compile(r"(?:\bset in|takes? place in|\bpasse (?:en|a|au|dans)|\bse deroule (?:en|a|au|dans)|"
                            r"\b(?:in|en|au)) $")
 #: The year of a film's version after its title: "de 2005", "from '98", "(the 1984 version)".
@@ -137,7 +144,7 @@ _FORGET = re.compile(r"\b(?:forget (?:that|it|this|those|about it)|never ?mind|s
                      r"laisse(?:z)? tomber|oublie(?:z)? (?:ca|ces|tout|cela)|on oublie|on recommence|autre chose)\b")
 _MORE_WORDS = {"more", "others", "other", "another", "next", "encore", "autres", "autre", "suite", "d'autres",
                "suivants", "suivant"}
-_MORE_FILLER = {"show", "give", "me", "some", "please", "svp", "stp", "plus", "chose", "suggestions", "ones",
+_MORE_FILLER = {"show", "give", "me", "a", "few", "couple", "of", "quelques", "some", "please", "svp", "stp", "plus", "chose", "suggestions", "ones",
                 "films", "movies", "film", "movie", "options", "again", "de", "des", "la", "les", "un", "une",
                 "d", "donne", "donne-moi", "moi", "montre", "montre-moi", "ok", "okay", "thanks", "merci", "cool",
                 "et", "and", "s'il", "te", "vous", "plait", "plaît", "like", "those", "that", "this", "these",
@@ -149,9 +156,13 @@ _REFINE_START = re.compile(
     r"^\W*(?:and|but|only|just|without|instead|also|now|ok|okay|maybe|actually|rather|no|nope|same but|not|pas|"
     r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
     r"sauf|except|excluding|only the|more recent|older|newer|plus)\b")
-_REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|plutot|sinon|"
-                         r"older|newer|more recent|plus recents?|plus anciens?|plus vieux|earlier ones|later ones|"
-                         r"plus recentes?|plus anciennes?|plus vieilles?)\b")
+_REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|sinon|keep it|keep them|"
+                         r"drop the|remove the|get rid of the|skip the|enleve[rz]? les|retire[rz]? les|vire[rz]? les|"
+                         r"supprime[rz]? les|"
+                         r"make it|make them|plutot(?=\s+(?:avec|des|un|une|du|de la|les|le|la|en|sans|que|qu')\b|"
+                         r"\s*[?.!,]*\s*$)|"
+                         r"(?:older|newer|more recent|plus recents?|plus anciens?|plus vieux|earlier ones|later ones|"
+                         r"plus recentes?|plus anciennes?|plus vieilles?)(?!\s+(?:than|que|qu')))\b")
 _FRESH = re.compile(r"\b(?:i want|i'd like|i would like|suggest|recommend|show me|find me|looking for|give me|"
                     r"je veux|je voudrais|j'aimerais|propose|conseille|recommande|cherche|donne-moi|donne moi|"
                     r"t'as|tu as|tu aurais|vous avez|any good|des films|some films|some movies|films? (?:with|avec))")
@@ -364,12 +375,14 @@ def _rating(text: str) -> float:
 #: "than 2005", "que 1980": what follows a comparative that makes it a bound on the years, not a critique.
 _THAN_YEAR = r"(?!\s+(?:than|que|qu')\s*(?:19|20)\d\d)"
 _RELATIVE = [
-    (re.compile(r"\b(?:older|earlier ones|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?)\b" + _THAN_YEAR),
-     "older"),
+    (re.compile(r"\b(?:older|earlier ones|further back|plus (?:anciens?|anciennes?|vieux|vieilles?)|moins recents?|"
+                r"plus loin dans le temps)\b" + _THAN_YEAR), "older"),
     (re.compile(r"\b(?:newer|more recent|later ones|plus recent(?:e|s|es)?|moins vieux|plus jeunes?)\b" + _THAN_YEAR),
      "newer"),
-    (re.compile(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b"), "shorter"),
-    (re.compile(r"\b(?:longer(?! than)|plus longs?|plus longues?|moins courts?|moins courtes?)\b"), "longer"),
+    # not "pas plus long que 1h40" (a runtime's bound, read by the runtime rules)
+    (re.compile(r"\b(?:shorter|less long|plus courts?|plus courtes?|moins longs?|moins longues?)\b(?!\s+(?:than|que|qu'))"),
+     "shorter"),
+    (re.compile(r"\b(?:longer|plus longs?|plus longues?|moins courts?|moins courtes?)\b(?!\s+(?:than|que|qu'))"), "longer"),
 ]
 #: "lighter", "moins flippant", "une pépite méconnue", "surprise me".
 _DIRECTIONS = [(cue, name) for name, cue in DIRECTION_CUES]
@@ -392,6 +405,13 @@ _YEARS = [
     (re.compile(r"\bannees?\s+" + _DECADE + r"\s*(?:ou|et|a|-|/|&)\s*(?:les\s+|des\s+)?(?:annees?\s+)?" + _DECADE +
                 r"\b"), lambda m: _decades(m[1], m[2])),
     (re.compile(r"\b" + YEAR + r"\s*(?:-|–|to|a)\s*" + YEAR + r"\b"), lambda m: (int(m[1]), int(m[2]))),
+    # "nothing older than 2000", "not before 1990", "rien d'avant 2000": a minimum (and "nothing after 1980" a maximum)
+    (re.compile(r"\b(?:nothing|not|no|none|rien|pas)\s+(?:(?:d'|de\s+)?(?:older|earlier)\s+than|(?:d'|de\s+)?avant|"
+                r"before|(?:de\s+)?plus (?:vieux|anciens?|vieilles?|anciennes?) que|anterieurs? a)[\s-]+" + YEAR + r"\b"),
+     lambda m: (int(m[1]), None)),
+    (re.compile(r"\b(?:nothing|not|no|none|rien|pas)\s+(?:(?:newer|later|more recent)\s+than|(?:d')?apres|after|"
+                r"(?:de\s+)?plus recents? que|posterieurs? a)[\s-]+" + YEAR + r"\b"),
+     lambda m: (None, int(m[1]))),
     (re.compile(r"\b(?:after|apres|post|later than|newer than|more recent than|plus recents? que|posterieurs? a)"
                 r"[\s-]+" + YEAR + r"\b"), lambda m: (int(m[1]) + 1, None)),
     (re.compile(r"\b(?:since|depuis|a partir de|starting(?: from| in)?|from)\s+" + YEAR +
@@ -429,6 +449,9 @@ _RUNTIME = [
      lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
     (re.compile(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b"),
      lambda m: _minutes(m[1], "h", m[2], False)),
+    # "90 minutes or less", "two hours tops", "100 min maximum"
+    (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:or less|or shorter|ou moins|max(?:imum)?|maxi|at most|tops|au plus|"
+                r"grand max)\b"), lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
     (re.compile(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
                 r"et demie)\b"), HOUR_AND_A_HALF),
     (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
@@ -494,7 +517,7 @@ def _genre_words(folded: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """Every genre word of the message, typos included ("thriler", "commedy", "animted")."""
     found = [(m.start(), m.end(), genres) for pattern, genres in GENRE_WORDS for m in re.finditer(pattern, folded)]
     for m in _WORD.finditer(folded):
-        word = m.group()
+        word = _bare(m.group())  # "d'horeur" -> "horeur"
         if len(word) >= 5 and word not in FILLER and not any(s <= m.start() < e for s, e, _ in found):
             close = process.extractOne(word, list(GENRE_VOCABULARY), scorer=fuzz.ratio, score_cutoff=GENRE_TYPO_SCORE)
             if close is not None:
@@ -518,8 +541,10 @@ def _moods(reading: _Reading, folded: str) -> None:
     """Moods and themes by their words; a negated one ("not too scary") is read only to be skipped."""
     for mood in MOODS.values():
         for m in re.finditer(mood.pattern, folded):
-            negated = _negated(folded, m.start(), MOOD_NEGATION_WINDOW, _NOT_BEFORE)
-            reading.add(m.start(), m.end(), "skip" if negated else "mood", mood.name)
+            too = _TOO_BEFORE.search(folded[max(0, m.start() - 20):m.start()])
+            negated = too is not None or _negated(folded, m.start(), MOOD_NEGATION_WINDOW, _NOT_BEFORE)
+            start = m.start() - (len(too[0]) if too else 0)  # "way too dark" is said of the answer, all of it
+            reading.add(start, m.end(), "skip" if negated else "mood", mood.name)
 
 
 def _themes(reading: _Reading, folded: str) -> None:
@@ -561,7 +586,8 @@ def _named_by_surname(words: list[re.Match], message: str, reading: _Reading, pe
               common: Callable[[str], bool]) -> list[tuple[int, int, str]]:
     """People named by their surname alone ("un film avec Depardieu", "de niro and al pacino"): a well-known,
     unambiguous surname (see :meth:`PeopleIndex.surname`), written with a capital inside a sentence, or else not a
-    word of the catalogue's popular titles after "with", "avec", "starring"… ("a movie with freeman narrating"; not
+    word of the catalogue's popular titles after "with", "avec", "starring"… or opening the message ("a movie with
+    freeman narrating", "hanks and a bit of comedy"; not
     "sleeps in a coffin"; "stone", "cage", "ford" must be capitalised mid-sentence)."""
     found = []
     for i, word in enumerate(words):
@@ -578,7 +604,8 @@ def _named_by_surname(words: list[re.Match], message: str, reading: _Reading, pe
             if name is None:
                 continue
             capital = message[start:start + 1].isupper() and not re.search(r"(?:^|[.!?]\s*)$", message[:start])
-            cued = bool(_PERSON_BEFORE.search(message[max(0, start - 24):start].lower()))
+            cued = bool(_PERSON_BEFORE.search(message[max(0, start - 24):start].lower())) or \
+                not message[:start].strip()  # "hanks and a bit of comedy": a surname opening the message
             if capital or (cued and len(key) >= 5 and not common(last)):
                 found.append((start, end, name))
                 break
@@ -972,6 +999,9 @@ class Parser:
                     if _NOT_TITLE.search(folded[max(0, start - 14):start]) or \
                             len(span_words) == 1 and _PLACE_BEFORE.search(folded[max(0, start - 24):start]):
                         continue  # "pas Star Wars" is no reference; "qui se passe en France" is a setting
+                    if message[start:end] == message[start:end].lower() and \
+                            _AUDIENCE_BEFORE.search(folded[max(0, start - 24):start]):
+                        continue  # "for grown ups", "pour les grands"
                     strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
                                                       and short) or \
                         (message[start:start + 1].isupper() and start > 0 and len(span_words[0].group()) > 3)
@@ -986,7 +1016,8 @@ class Parser:
     def _action(request: Request, folded: str, has_film: bool) -> None:
         words = [w.strip("!?.,;:") for w in folded.replace("?", " ").replace("!", " ").split()]
         words = [w for w in words if w]
-        if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|reason|what'?s the (?:link|connection)|"
+        if re.search(r"\b(?:why|pourquoi|explain|explique[rz]?|how come|what makes|what made you|how did you (?:pick|choose)|"
+                     r"qu'est[- ]ce qui t'a fait|qu'est[- ]ce qui vous a fait|reason|what'?s the (?:link|connection)|"
                      r"what does (?:the|it|that)\b.{0,30}\bhave to do|quel (?:rapport|lien)|le rapport|quoi le rapport)\b",
                      folded):
             request.action = "why"
@@ -1010,8 +1041,12 @@ class Parser:
         constraint = request.has_constraints or request.relative is not None or bool(request.directions)
         if not constraint:
             return
-        if request.relative is not None or request.directions or _REFINE_ANY.search(folded) or \
-                (_REFINE_START.search(folded) and not _FRESH.search(folded)):
+        # "hidden gems from the 80s": an absolute critique beside constraints of its own is a new request
+        compared = any(COMPARATIVE.search(m[0]) for cue, name in _DIRECTIONS if name in request.directions
+                       for m in cue.finditer(folded))
+        own = replace(request, description=None).has_constraints  # a leftover word is no request of its own
+        if request.relative is not None or (request.directions and (compared or not own)) or \
+                _REFINE_ANY.search(folded) or (_REFINE_START.search(folded) and not _FRESH.search(folded)):
             request.action = "refine"
             request.only = bool(re.search(r"\b(?:only|just|seulement|uniquement|que des|qu'avec|juste|instead|rather|"
                                           r"sinon|plutot|what about|how about|et pour)\b", folded))

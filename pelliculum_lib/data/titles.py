@@ -24,17 +24,21 @@ from rapidfuzz import fuzz, process
 from pelliculum_lib.data.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
-TITLES_VERSION = 3  # bump when the resolver's tables change (2: arrays, 3: series prefixes); cached ones are rebuilt
+TITLES_VERSION = 4  # bump when the resolver's tables change (2: arrays, 3: series prefixes, 4: possessives); cached
+# ones are rebuilt
 #: How many of the most popular films :meth:`TitleResolver.popular` knows.
 POPULAR = 3000
 Status = Literal["exact", "fuzzy", "unknown"]
 _YEAR = re.compile(r"^(?P<title>.*?)[\s(,]+(?P<year>(?:18|19|20)\d\d)\)?\s*$")
 _NON_WORD = re.compile(r"[^\w]+")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Ocean's Eleven" and "oceans eleven" share the key "oceans eleven"
 _ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|l|el|los|las|il|der|die|das) ")
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: "Amélie!" -> "amelie"."""
+    """Lower case, accents and punctuation removed, spaces collapsed, a possessive's apostrophe dropped: "Amélie!" ->
+    "amelie", "Ocean's Eleven" -> "oceans eleven"."""
+    text = _POSSESSIVE.sub("s", text)
     if text.isascii():  # most titles: nothing to decompose (a third of the service's start-up otherwise)
         stripped = text
     else:
@@ -79,7 +83,7 @@ class KeyIndex:
 
 def normalise_all(titles: pd.Series) -> list[str]:
     """:func:`normalise` of many titles at once (vectorised for ASCII titles: a 757k-row catalogue in a second)."""
-    titles = titles.astype("str")
+    titles = titles.astype("str").str.replace(_POSSESSIVE.pattern, "s", regex=True)
     ascii_titles = titles.str.isascii()
     keys = (titles.str.lower().str.replace("&", " and ", regex=False)
             .str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip())
@@ -123,7 +127,9 @@ class TitleResolver:
         bares = pd.Series(keys, dtype="str").str.replace(_ARTICLE.pattern, "", n=1, regex=True).tolist()
         self.by_key = KeyIndex.build(keys, ids)  # key -> film ids, most popular first
         self.by_bare = KeyIndex.build(bares, ids)
-        heads = movies["title"].astype("str").str.extract(r"^([^:]+):", expand=False)
+        # a series' or a possessive's head: "Kill Bill: Vol. 1" -> "kill bill", "Ferris Bueller's Day Off" -> "ferris bueller"
+        heads = movies["title"].astype("str").str.extract(r"^([^:]+):", expand=False).fillna(
+            movies["title"].astype("str").str.extract(r"^([^:']+?)['’]s\s", expand=False))
         with_head = heads.notna().to_numpy()
         head_keys = normalise_all(heads[with_head])
         head_ids = np.asarray(ids)[with_head].tolist()

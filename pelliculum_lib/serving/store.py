@@ -19,7 +19,7 @@ from pelliculum_lib.data.titles import normalise
 from pelliculum_lib.serving.connections import ReadOnlyConnections
 
 #: Bump when what the store holds changes: the file name changes with it, so old stores are rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: title keys drop a possessive's apostrophe (data.titles.normalise)
 #: The stored columns: every field of :class:`FilmDetails` (lists as JSON) but ``poster``, a mirror of ``poster_url``.
 COLUMNS = [f.name for f in fields(FilmDetails) if f.name != "poster"]
 FILM_COLUMNS = {f.name for f in fields(Film)} & set(COLUMNS)
