@@ -22,7 +22,8 @@ from pelliculum_lib.recommending.retrieval import cached_retriever
 SHARK_FILMS = {"Jaws", "Jaws 2", "Deep Blue Sea", "Open Water", "Jaws: The Revenge", "Shark Tale"}
 IDIOMS = {"Rounders", "West Side Story", "Rocky", "Ace Ventura: Pet Detective"}
 OTHERS = {"Toy Story", "Titanic", "The Matrix", "Alien", "Finding Nemo", "The Godfather", "Pulp Fiction",
-          "Amelie", "Groundhog Day", "Heat", "Home Alone", "The Shining", "Forrest Gump", "Up", "Casablanca"}
+          "Amelie", "Groundhog Day", "Heat", "Home Alone", "The Shining", "Forrest Gump", "Up", "Casablanca",
+          "The Silence of the Lambs", "Back to the Future"}
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +269,13 @@ def test_the_service_answers_descriptions_and_says_its_encoder_is_ready(meaning_
     assert [c["key"] for c in body["constraints"]] == ["description:"]
     again = meaning_client.post("/chat", json={"conversation_id": body["conversation_id"], "remove": "description:"})
     assert again.status_code == 200 and again.json()["constraints"] == []
+
+
+@pytest.mark.parametrize("message, title", [("des films comme le silence des agneaux", "The Silence of the Lambs"),
+                                            ("j'ai adoré retour vers le futur", "Back to the Future")])
+def test_a_title_said_in_french_is_offered_as_the_film_it_translates(meaning_client, message, title):
+    body = meaning_client.post("/chat", json={"message": message}).json()
+    assert body["status"] == "unknown" and body["suggestions"][0]["title"] == title, body["reply"]
 
 
 @pytest.mark.parametrize("payload", [{"message": "a shark film\x00"}, {"message": "shark " * 120},

@@ -11,7 +11,7 @@ from typing import Callable
 
 from pelliculum_lib.config import Settings
 from pelliculum_lib.data.catalogue import Catalogue
-from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild
+from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild, title_matches
 from pelliculum_lib.recommending.retrieval import Retriever
 from pelliculum_lib.conversation.lexicon import MOODS, THEME_WORDS
 from pelliculum_lib.data.titles import TitleResolver
@@ -35,8 +35,13 @@ def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleRe
     phase-5 reader model (:class:`~pelliculum_lib.modeling.reader.ModelReader`, read as ``settings.reader`` says)."""
     facts = FilmFacts(catalogue, retriever, meaning)
     vocabulary = retriever.terms.vocabulary if retriever.terms is not None else {}
+    def translations(text: str) -> list[int]:  # titles said in another language, once their vectors are built
+        titles = meaning.titles if isinstance(meaning, MeaningBuild) else None
+        return title_matches(titles, text) if titles is not None else []
+
     parser = Parser(resolver, PeopleIndex({name: len(rows) for name, rows in facts.by_person.items()}),
-                    known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOODS)
+                    known_word=lambda word: word in vocabulary or word in THEME_WORDS or word in MOODS,
+                    translations=translations)
     store = ConversationStore(settings.conversations, settings.conversation_seconds, settings.conversation_turns)
     reader = None
     if reader_model is not None:

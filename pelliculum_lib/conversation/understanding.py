@@ -659,10 +659,14 @@ def _fill(request: Request, spans: list[Span]) -> None:
 class Parser:
     """Messages -> :class:`Understood`, with the catalogue's titles and cast names."""
 
-    def __init__(self, resolver: TitleResolver, people: PeopleIndex, known_word: Callable[[str], bool] | None = None):
-        """``known_word``: whether a word occurs in the catalogue's texts (a one-word description must)."""
+    def __init__(self, resolver: TitleResolver, people: PeopleIndex, known_word: Callable[[str], bool] | None = None,
+                 translations: Callable[[str], list[int]] | None = None):
+        """``known_word``: whether a word occurs in the catalogue's texts (a one-word description must);
+        ``translations``: films whose title means what a named, unknown title says in another language ("le silence
+        des agneaux"), offered first among the suggestions."""
         self.resolver, self.people = resolver, people
         self.known_word = known_word or (lambda word: word in THEME_WORDS or word in MOODS)
+        self.translations = translations
 
     # -- films --------------------------------------------------------------------------------
     def _title_spans(self, message: str) -> list[tuple[int, list[tuple[int, int]]]]:
@@ -865,6 +869,9 @@ class Parser:
                 attempted, attempted_span = text, (start, start + len(text))
         if best is not None:
             return FoundFilm((0, 0), best[1], best[2]), "", None, []
+        if attempted and self.translations is not None:  # "des films comme le silence des agneaux"
+            translated = self.translations(attempted)
+            suggestions = translated + [s for s in suggestions if s not in translated]
         return None, attempted, attempted_span, suggestions
 
     def _linked(self, message: str, folded: str, first: tuple[int, int],

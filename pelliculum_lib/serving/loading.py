@@ -8,7 +8,7 @@ from pelliculum_lib.config import Settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.modeling.encoder import load_encoder
 from pelliculum_lib.modeling.loading import active_adapter
-from pelliculum_lib.recommending.meaning import MeaningBuild, film_texts
+from pelliculum_lib.recommending.meaning import MeaningBuild, film_texts, most_voted
 from pelliculum_lib.recommending.phase3 import Phase3Recommender
 from pelliculum_lib.recommending.two_stage import TwoStageRecommender
 
@@ -32,7 +32,7 @@ def film_meaning(catalogue: Catalogue, settings: Settings) -> MeaningBuild | Non
         return None
     movies = catalogue.movies
     return MeaningBuild(movies["id"].to_numpy(), film_texts(movies), lambda: load_encoder(settings.meaning),
-                        settings.cache_dir, background=settings.meaning_background)
+                        settings.cache_dir, background=settings.meaning_background, titles=most_voted(movies))
 
 
 def load_reader_model(settings: Settings):
