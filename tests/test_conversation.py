@@ -205,6 +205,10 @@ def test_watching_with_children_asks_for_family_films(parser, message):
     ("un truc qui fait flipper, pas trop long", {"mood": ["scary"], "max_runtime": 100}),
     ("un thriler des années 80", {"genres": ["Thriller"], "year_min": 1980, "year_max": 1989}),
     ("freeman and a bit of crime", {"people": ["Morgan Freeman"], "genres": ["Crime"]}),
+    ("something along the lines of the third", {"action": "pivot", "position": 3}),
+    ("un peu dans l'esprit du premier", {"action": "pivot", "position": 1}),
+    ("déjà vu le 5, merci", {"action": "reject", "position": 5}),
+    ("any with higher ratings?", {"action": "refine", "directions": ["better_rated"]}),
 ])
 def test_bounds_critiques_and_follow_ups_said_in_other_words(parser, message, expected):
     assert parser.parse(message).request.slots() == expected

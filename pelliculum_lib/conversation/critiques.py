@@ -72,7 +72,8 @@ DIRECTIONS: dict[str, Direction] = {d.name: d for d in (
               r"more serious|less (?:silly|goofy|funny|comedic|light)|deeper|more (?:profound|thoughtful|meaningful)|"
               r"plus (?:serieux|serieuses?|profonds?|profondes?)|moins (?:droles?|betes?|legers?|legeres?)"),
     Direction("better_rated", "rating", +1, "better rated", "mieux noté", 7.5,
-              r"better (?:rated|reviewed)|higher rated|more acclaimed|better ones|better films|better movies|"
+              r"better (?:rated|reviewed|ratings?|reviews|scores?)|higher (?:rated|ratings?|scores?)|more acclaimed|better ones|"
+              r"better films|better movies|meilleures (?:notes|critiques)|"
               r"mieux (?:notes?|notees?|critiques?)|plus (?:acclames?|acclamees?)|de meilleurs films|des meilleurs"),
     Direction("less_known", "popularity", -1, "less known", "moins connu", 300.0,
               r"less (?:known|famous|popular|mainstream|obvious)|lesser[- ]known|more obscure|obscure ones?|underrated|"

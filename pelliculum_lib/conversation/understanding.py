@@ -83,15 +83,15 @@ _ORD = (r"(?:" + "|".join(sorted((re.escape(o) for o in ORDINALS), key=len, reve
 #: A critique of one film of the last answer: "more like the second one", "like #3 but older", "plus dans le genre
 #: du troisième", "le premier mais en plus récent" (pivot); "not the third one", "déjà vu le deuxième" (reject).
 _PIVOT = re.compile(
-    r"\b(?:(?:more |something |anything |films? |movies? )?(?:like|similar to|in the vein of)\s+(?:the\s+)?(" + _ORD +
+    r"\b(?:(?:more |something |anything |films? |movies? )?(?:like|similar to|in the vein of|along the lines of)\s+(?:the\s+)?(" + _ORD +
     r")(?:\s+(?:one|film|movie))?|(?:the\s+)?(" + _ORD + r")\s+(?:one|film|movie)\s+but\b|"
-    r"(?:plus\s+)?(?:dans le genre|dans le style|dans la veine|du genre|comme)\s+(?:du|de la|le|la|de|des)\s*(" + _ORD +
+    r"(?:plus\s+)?(?:dans le genre|dans le style|dans la veine|dans l'esprit|du genre|comme)\s+(?:du|de la|le|la|de|des)\s*(" + _ORD +
     r")|\b(?:le|la)\s+(" + _ORD + r")\s+(?:mais|en plus)|ressembl\w*\s+(?:plus\s+)?(?:au|a la|a l')\s*(" + _ORD +
     r"))(?!\w)"
     r"(?=\s*(?:one|film|movie|but|mais|en plus|plus|with|avec|please|svp|stp|[?.!,;]|$))")  # not "like the sixth sense"
 _REJECT = re.compile(
     r"\b(?:not|no|already (?:seen|watched)|seen|i'?ve seen|pas|deja vu|j'ai deja vu|vu)\s+(?:the\s+|le\s+|la\s+)?(" + _ORD +
-    r")(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|already|deja|too|aussi|[?.!,;]|$))")
+    r"|(?:(?<=the )|(?<=le )|(?<=la ))\d{1,2})(?:\s+(?:one|film|movie))?(?!\w)(?=\s*(?:one|film|movie|please|svp|stp|already|deja|too|aussi|[?.!,;]|$))")
 #: A film of the answer liked by its position, then more asked: "the second one looks great, more like that one",
 #: "le 2 a l'air bien, montre m'en d'autres", "le dernier a l'air top, d'autres comme lui".
 _PIVOT_LIKED = re.compile(
