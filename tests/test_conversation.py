@@ -209,6 +209,11 @@ def test_watching_with_children_asks_for_family_films(parser, message):
     ("un peu dans l'esprit du premier", {"action": "pivot", "position": 1}),
     ("déjà vu le 5, merci", {"action": "reject", "position": 5}),
     ("any with higher ratings?", {"action": "refine", "directions": ["better_rated"]}),
+    ("get rid of the ones over 2 hours", {"action": "refine", "max_runtime": 120}),
+    ("vire ceux de plus de 1h45", {"action": "refine", "max_runtime": 105}),
+    ("a thriller about the cold war", {"genres": ["Thriller"]}),
+    ("spaghetti westerns from the 60s", {"genres": ["Western"], "original_language": "it", "year_min": 1960,
+                                         "year_max": 1969}),
 ])
 def test_bounds_critiques_and_follow_ups_said_in_other_words(parser, message, expected):
     assert parser.parse(message).request.slots() == expected
@@ -223,6 +228,13 @@ def test_titles_without_their_apostrophe_or_their_end(parser, labels, message, t
     request = parser.parse(message).request
     assert request.film is not None
     assert labels[request.film] == title if title else labels[request.film].startswith("Bridget Jones")
+
+
+def test_a_title_cut_short_is_no_title(parser, labels):
+    """"le silence des agneaux" is not the film "The Silence" (the rest of the title is no constraint)."""
+    assert parser.parse("des films comme le silence des agneaux").request.film is None
+    assert labels[parser.parse("something like the silence of the lambs").request.film] == "The Silence of the Lambs"
+    assert labels[parser.parse("des films comme heat des années 90").request.film] == "Heat"
 
 
 def test_an_audience_in_lower_case_is_no_title(parser):

@@ -96,6 +96,17 @@ def test_a_direction_keeps_the_constraints_and_its_chip_undoes_it(dialogue, name
         {c.key for c in undone.constraints}
 
 
+@pytest.mark.parametrize("opener, critique", [("films like Ocean's Eleven", "funnier please"),
+                                              ("j'ai adoré Eternal Sunshine of the Spotless Mind", "un truc plus léger")])
+def test_a_lighter_or_funnier_answer_keeps_the_audience(dialogue, opener, critique):
+    """Lighter than a film for grown-ups is not a children's film; for a children's film, children's films stay."""
+    after = dialogue.reply(critique, dialogue.reply(opener).conversation_id)
+    children = [f for f in _ids(after) if dialogue.facts.genres[dialogue.facts.row[f]] & {"Animation", "Family"}]
+    assert len(_ids(after)) == 8 and children == [], [dialogue.facts.labels[dialogue.facts.row[f]] for f in children]
+    kids = dialogue.reply("funnier please", dialogue.reply("films like Toy Story").conversation_id)
+    assert any(dialogue.facts.genres[dialogue.facts.row[f]] & {"Animation", "Family"} for f in _ids(kids))
+
+
 def test_opposite_directions_replace_each_other(dialogue):
     first = dialogue.reply("films like Heat")
     lighter = dialogue.reply("something lighter", first.conversation_id)

@@ -41,6 +41,9 @@ FEEDBACK_FILMS = 0
 FEEDBACK_WEIGHT = 1.0
 #: How strongly a directional critique reorders the films past its threshold (per standard deviation).
 LEAN_WEIGHT = 0.5
+#: A critique of tone changes the tone, not the audience: children's films come after the others when neither the
+#: request nor its films are for children ("like Ocean's Eleven but funnier" is no call for Shrek).
+CHILDREN = ("Animation", "Family")
 
 
 class SplitColumn:
@@ -360,12 +363,27 @@ class FilmFacts:
         leaned = score.copy() if request.film is not None else standard(score, among)
         # a description's meaning leads its answer: the direction only breaks near-ties there
         weight = LEAN_WEIGHT if request.film is not None else LEAN_WEIGHT / 2 if request.description else 2 * LEAN_WEIGHT
+        toned = False
         for name in request.leanings:
             direction = DIRECTIONS[name]
             if direction.measure not in ("surprise", "popularity"):
                 z = np.nan_to_num(standard(self.measure(direction.measure), among))
                 leaned += weight * np.clip(direction.sign * z, -1.0, 1.0)  # far past the threshold is not better
+                toned = True
+        if toned and (children := self._unasked_children(request)) is not None:
+            leaned -= 4 * weight * children
         return np.where(among, leaned, -np.inf)
+
+    def _unasked_children(self, request: Request) -> np.ndarray | None:
+        """Which films are for children, when neither the request's genres nor its films are (else ``None``)."""
+        said = set(request.genres)
+        for film in [request.film, *request.liked]:
+            if film is not None and (row := self.row.get(film)) is not None:
+                said |= set(self.genres[row])
+        if said & set(CHILDREN):
+            return None
+        none = np.zeros(len(self.ids), dtype=bool)
+        return np.logical_or.reduce([self.genre_mask.get(genre, none) for genre in CHILDREN])
 
     def _surprise(self, request: Request, allowed: np.ndarray) -> np.ndarray:
         """"Surprise me": well-rated films with a text, less known first, drawn at random (the leaning's value

@@ -28,7 +28,7 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"documentar(?:y|ies)|documentaires?|\bdocus?\b", ("Documentary",)),
     (r"\bmusic\b|musique", ("Music",)),
     (r"historical|historiques?|\bhistory\b|period (?:drama|piece)s?|films? d'epoque", ("History",)),
-    (r"\bwar\b|\bguerre\b", ("War",)),
+    (r"(?<!cold )(?<!star )\bwar\b(?! of the worlds)|\bguerre\b(?! froide| des etoiles| des mondes)", ("War",)),  # not the cold war
     (r"thrillers?|suspense", ("Thriller",)),
     (r"dramas?|drames?|dramatiques?", ("Drama",)),
     (r"comed(?:y|ies)|comedies?|comiques?|\bcomic\b", ("Comedy",)),
@@ -173,7 +173,8 @@ LANGUAGES: dict[str, SpokenLanguage] = {language.code: language for language in 
     SpokenLanguage("es", r"spanish|espagnole?s?", "Spanish", "espagnol"),
     SpokenLanguage("ja", r"japanese|japonaise?s?", "Japanese", "japonais"),
     SpokenLanguage("ko", r"korean|coreenn?e?s?", "Korean", "coréen"),
-    SpokenLanguage("it", r"italian|italienn?e?s?", "Italian", "italien"),
+    SpokenLanguage("it", r"italian|italienn?e?s?|spaghetti(?= westerns?)|(?<=western )spaghetti|"
+                   r"(?<=westerns )spaghetti", "Italian", "italien"),
     SpokenLanguage("de", r"german|allemande?s?", "German", "allemand"),
     SpokenLanguage("en", r"english|anglaise?s?|anglophones?", "English", "anglais"),
     SpokenLanguage("zh", r"chinese|chinoise?s?", "Chinese", "chinois"),

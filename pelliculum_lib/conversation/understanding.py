@@ -121,10 +121,15 @@ _REFERENCE_WORDS = re.compile(r"\b(?:level|vibes?|than|loved?|liked?|enjoyed|fav
 #: A title right after these is not the reference film: "pas Star Wars", "not Titanic", "sauf Alien".
 _NOT_TITLE = re.compile(r"(?:\bnot|\bpas|\bno|\bsans|\bexcept|\bsauf|\bother than|\bautre que|\bhors)\s+$")
 #: A one-word title after these is a place of the story: "set in Paris", "qui se passe en France".
+#: A title going on past the words the catalogue knows: "le silence| des agneaux", "the silence| of the lambs".
+_TITLE_GOES_ON = re.compile(r"\s+(?:de la|de l'|des|du|de|d'|of the|of)\s*([^\W\d_][\w'’-]*)")
+_NOT_A_COMPLEMENT = {"annees", "annee", "ans", "years", "films", "film", "movies", "movie", "acteurs", "genre", "style",
+                     "meme", "same", "kind", "sort", "type"}
 #: "animated films for grown ups", "un film pour les grands": an audience in lower case, not a title (but "looking
 #: for the matrix" is one).
 _AUDIENCE_BEFORE = re.compile(r"(?<!look )(?<!looking )(?<!search )(?<!searching )(?<!hunting )(?<!chercher )"
-                              r"\b(?:for|pour)\s+$")
+                              r"\b(?:for|pour)\s+$|"
+                              r"\b(?:about|sur|a propos d[e']|autour d[eu']|set during|pendant)\s*(?:the\s+|la\s+|le\s+|les\s+|l')?$")
 _PLACE_BEFORE = re.compile(r"(?:\bset in|takes? place in|\bpasse (?:en|a|au|dans)|\bse deroule (?:en|a|au|dans)|"
                            r"\b(?:in|en|au)) $")
 #: The year of a film's version after its title: "de 2005", "from '98", "(the 1984 version)".
@@ -157,8 +162,8 @@ _REFINE_START = re.compile(
     r"et|mais|seulement|uniquement|que des|qu'avec|sans|plutot|plutôt|aussi|non|juste|pareil mais|"
     r"sauf|except|excluding|only the|more recent|older|newer|plus)\b")
 _REFINE_ANY = re.compile(r"\b(?:only|just|instead|rather|seulement|uniquement|que des|qu'avec|sinon|keep it|keep them|"
-                         r"drop the|remove the|get rid of the|skip the|enleve[rz]? les|retire[rz]? les|vire[rz]? les|"
-                         r"supprime[rz]? les|"
+                         r"(?:drop|remove|get rid of|skip) (?:the|those|them)|"
+                         r"(?:enleve[rz]?|retire[rz]?|vire[rz]?|supprime[rz]?) (?:les|ceux|celles|ca)|"
                          r"make it|make them|plutot(?=\s+(?:avec|des|un|une|du|de la|les|le|la|en|sans|que|qu')\b|"
                          r"\s*[?.!,]*\s*$)|"
                          r"(?:older|newer|more recent|plus recents?|plus anciens?|plus vieux|earlier ones|later ones|"
@@ -449,6 +454,12 @@ _RUNTIME = [
      lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
     (re.compile(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b"),
      lambda m: _minutes(m[1], "h", m[2], False)),
+    # "remove the ones over 2 hours", "enlève les films de plus de 2h": what is removed is the longer films
+    (re.compile(r"\b(?:remove|drop|get rid of|skip|no|without|enleve[rz]?|retire[rz]?|vire[rz]?|supprime[rz]?|sans|"
+                r"pas de)\s+(?:the |les |des |those |ceux |celles )?(?:films? |movies? |ones? |trucs? )?"
+                r"(?:de |of |that are |qui font )?"
+                r"(?:over|more than|longer than|above|plus de|plus d'|au-dessus de)\s*" + _NUMBER + _UNIT),
+     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
     # "90 minutes or less", "two hours tops", "100 min maximum"
     (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:or less|or shorter|ou moins|max(?:imum)?|maxi|at most|tops|au plus|"
                 r"grand max)\b"), lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
@@ -835,16 +846,29 @@ class Parser:
         return None
 
     def _cued_film(self, message: str, groups: list[tuple[int, list[tuple[int, int]]]]) -> FoundFilm | None:
-        """The exact title among the quoted and cued spans: quoted first, then the longest."""
+        """The exact title among the quoted and cued spans: quoted first, then the longest; not a title cut short
+        ("comme le silence des agneaux" is no "The Silence")."""
         film = None
         for priority, spans in groups:
             for start, end in spans:
+                if priority and self._goes_on(message, end):
+                    continue
                 found = self._exact(message, start, end)
                 if found is not None:
                     rank = (-priority, end - start)
                     if film is None or rank > film.rank:
                         film = FoundFilm(rank, found, (start, end))
         return film
+
+    def _goes_on(self, message: str, end: int) -> bool:
+        """Whether a title span is followed by its own complement in lower case ("le silence| des agneaux", "the
+        silence| of the lambs"): a word of no constraint, no filler and no known surname."""
+        more = _TITLE_GOES_ON.match(message, end)
+        if more is None or not more[1].islower():
+            return False
+        word = fold(more[1])
+        return not (word in FILLER or word in GENRE_VOCABULARY or word in MOODS or word in THEME_WORDS
+                    or word in _NOT_A_COMPLEMENT or self.people.surname(surname_key([word])) is not None)
 
     def _guessed(self, message: str, groups: list[tuple[int, list[tuple[int, int]]]], spans: list[Span],
                  covered: list[tuple[int, int]]) -> tuple[FoundFilm | None, str, tuple[int, int] | None, list[int]]:
@@ -1008,7 +1032,7 @@ class Parser:
                         continue  # "pas Star Wars" is no reference; "qui se passe en France" is a setting
                     if message[start:end] == message[start:end].lower() and \
                             _AUDIENCE_BEFORE.search(folded[max(0, start - 24):start]):
-                        continue  # "for grown ups", "pour les grands"
+                        continue  # "for grown ups", "pour les grands", "about the cold war": a subject
                     strong = len(span_words) >= 2 or (len(span_words) == len(content) and not has_constraints
                                                       and short) or \
                         (message[start:start + 1].isupper() and start > 0 and len(span_words[0].group()) > 3)
