@@ -212,6 +212,7 @@ def test_watching_with_children_asks_for_family_films(parser, message):
     ("get rid of the ones over 2 hours", {"action": "refine", "max_runtime": 120}),
     ("vire ceux de plus de 1h45", {"action": "refine", "max_runtime": 105}),
     ("a thriller about the cold war", {"genres": ["Thriller"]}),
+    ("un polar à énigme", {"genres": ["Crime", "Mystery"]}),
     ("spaghetti westerns from the 60s", {"genres": ["Western"], "original_language": "it", "year_min": 1960,
                                          "year_max": 1969}),
 ])
@@ -223,6 +224,8 @@ def test_bounds_critiques_and_follow_ups_said_in_other_words(parser, message, ex
     ("a caper like oceans twelve", "Ocean's Twelve"),
     ("something like schindlers list", "Schindler's List"),
     ("a romcom in the vein of bridget jones", None),  # a series' head: one of its films
+    ("des films dans le genre de memento", "Memento"),
+    ("un truc du style de fargo", "Fargo"),
 ])
 def test_titles_without_their_apostrophe_or_their_end(parser, labels, message, title):
     request = parser.parse(message).request

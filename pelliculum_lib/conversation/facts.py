@@ -27,6 +27,7 @@ from pelliculum_lib.recommending.meaning import FilmVectors, MeaningBuild, quali
 from pelliculum_lib.recommending.retrieval import Retriever
 from pelliculum_lib.conversation.lexicon import FEELINGS, MOODS, mood_query
 from pelliculum_lib.conversation.request import Request
+from pelliculum_lib.conversation.understanding import detect_language
 
 MOOD_MATCH = 0.35  # scaled mood relevance from which a film counts as matching the mood
 #: A description's score: z(meaning) + WORDS_WEIGHT z(word matching) + QUALITY_WEIGHT z(quality), each standardised
@@ -36,6 +37,9 @@ QUALITY_WEIGHT = 0.3
 #: Films known only by title and genres come after every film whose text says what it is about: a description's
 #: similarity to "Title. Genres: Drama." is noise (52k of the 63k offline films).
 TEXTLESS_PENALTY = 4.0
+#: How much of a film's closeness to any request of the description's language is taken off its meaning score
+#: (0: none; see :meth:`~pelliculum_lib.recommending.meaning.FilmVectors.hub`).
+HUB_WEIGHT = 0.0
 #: Pseudo-relevance feedback of a description: its nearest described films pull the query towards them.
 FEEDBACK_FILMS = 0
 FEEDBACK_WEIGHT = 1.0
@@ -76,6 +80,7 @@ class FilmFacts:
         movies = catalogue.movies
         self.retriever, self.meaning = retriever, meaning
         self.words_weight, self.quality_weight, self.textless_penalty = WORDS_WEIGHT, QUALITY_WEIGHT, TEXTLESS_PENALTY
+        self.hub_weight = HUB_WEIGHT
         self.feedback_films, self.feedback_weight = FEEDBACK_FILMS, FEEDBACK_WEIGHT
         self.ids = movies["id"].to_numpy()
         same = len(retriever.ids) == len(self.ids) and bool(np.array_equal(retriever.ids, self.ids))
@@ -283,6 +288,10 @@ class FilmFacts:
         vectors = meaning.vectors if isinstance(meaning, MeaningBuild) else meaning
         return vectors if vectors is not None and len(vectors) == len(self.ids) else None
 
+    def _hub(self, vectors: FilmVectors, text: str) -> np.ndarray | float:
+        """``hub_weight`` times each film's closeness to any request in the language of ``text`` (0 when off)."""
+        return self.hub_weight * vectors.hub(detect_language(text)) if self.hub_weight else 0.0
+
     def _feedback(self, vectors: FilmVectors, query: np.ndarray, among: np.ndarray) -> np.ndarray:
         """Similarities to the query moved towards its best matches (pseudo-relevance feedback, Rocchio): the
         query plus ``feedback_weight`` times the mean vector of its ``feedback_films`` nearest described films."""
@@ -314,7 +323,8 @@ class FilmFacts:
         if reference is not None:
             score += standard(reference, among)
         if request.description and vectors is not None:
-            score += standard(self._feedback(vectors, vectors.encode(request.description), among), among)
+            meaning = self._feedback(vectors, vectors.encode(request.description), among)
+            score += standard(meaning - self._hub(vectors, request.description), among)
         words = self.words_weight if vectors is not None else 1.0  # without vectors, words are all there is
         if words and (request.description or request.mood):
             score += words * standard(self.word_relevance(request, allowed), among)
@@ -332,7 +342,8 @@ class FilmFacts:
             return self.described(request, allowed)
         mood = self.mood_relevance(request.mood, allowed)
         if request.description and self.vectors is not None:  # a film and a description: candidates by meaning
-            mood = np.clip(standard(self.vectors.text_scores(request.description), allowed) / 4.0, 0.0, 1.0)
+            meaning = self.vectors.text_scores(request.description) - self._hub(self.vectors, request.description)
+            mood = np.clip(standard(meaning, allowed) / 4.0, 0.0, 1.0)
         if query is None:
             if not request.mood:
                 return self.quality

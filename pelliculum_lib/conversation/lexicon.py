@@ -35,7 +35,7 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"\baction\b", ("Action",)),
     (r"adventures?|aventures?", ("Adventure",)),
     (r"fantasy|fantastiques?|fantasie", ("Fantasy",)),
-    (r"myster(?:y|ies)|mysteres?|whodunn?its?", ("Mystery",)),
+    (r"myster(?:y|ies)|mysteres?|whodunn?its?|\ba enigmes?\b", ("Mystery",)),
     (r"romances?|(?<!chose de )(?<!truc )romantiques?|love stor(?:y|ies)|histoires? d'amour|"
      r"romantic(?= (?:dramas?|thrillers?|fantasy|story|stories))", ("Romance",)),
     (r"westerns?", ("Western",)),
@@ -258,7 +258,7 @@ DESCRIPTION_STOP = {
     "environ", "about", "around", "roughly", "humeur", "mood", "est-ce", "montrer", "montres", "conseilles",
     "proposes", "recommandes", "suggeres", "donner", "donnes", "sure", "else", "sais", "know", "think", "pense",
     "remove", "drop", "skip", "enleve", "enlever", "retire", "retirer", "vire", "virer", "supprime", "qqch", "qqc",
-    "way", "stuff", "bit",
+    "way", "stuff", "bit", "dans",
 }
 
 

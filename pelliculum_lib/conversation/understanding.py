@@ -37,6 +37,7 @@ _CUES = re.compile(
     r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just |also |really |also really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
     r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
     r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
+    r"dans le genre d[e']|du style d[e']|"
     r"dans la veine de|facon|j['’ ]?ai (?:aussi |egalement |bien |beaucoup |vraiment |aussi beaucoup |aussi vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
     r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la|dans l'esprit d[e']|"
     r"(?:le|la|du|de la) meme (?:esprit|ambiance|atmosphere|style|veine|ton|genre|univers) qu(?:e|['’])|"
