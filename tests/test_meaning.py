@@ -129,6 +129,16 @@ def test_a_background_build_reports_its_progress(tmp_path, encoder):
     assert broken.status == "failed" and "no engine" in broken.error and broken.vectors is None
 
 
+def test_a_films_closeness_to_any_request_is_measured_per_language(tmp_path, encoder):
+    """A passage written like a request is a hub (close to any request): its neutral closeness is the highest."""
+    texts = ["un film à regarder ce soir, une bonne histoire", "A great white shark terrorizes a beach town.",
+             "Toys come to life when nobody is watching."]
+    vectors = cached_vectors(np.arange(3), texts, encoder, tmp_path)
+    french, english = vectors.hub("fr"), vectors.hub("en")
+    assert french.shape == (3,) and int(np.argmax(french)) == 0
+    assert np.array_equal(french, vectors.hub("fr")) and not np.array_equal(french, english)
+
+
 def test_film_texts_hold_what_a_film_is_about():
     movies = pd.DataFrame({"title": ["Jaws", "Obscure"], "genres": ["Horror-Thriller", None],
                            "tagline": ["Don't go in the water.", None], "overview": ["A shark.", None],

@@ -182,6 +182,20 @@ def build_vectors(texts: list[str], encoder: TextEncoder, path: Path, progress: 
     return np.load(path, mmap_mode="r")
 
 
+#: Requests that say nothing of a film, per language: a film close to all of them is close to any request in that
+#: language (a hub: a French title pulls every French description, whatever it says), so its mean similarity to
+#: them can be taken off a description's (:meth:`FilmVectors.hub`, as CSLS corrects hubs in cross-lingual search).
+NEUTRAL_QUERIES = {
+    "en": ["a film", "a movie to watch tonight", "something good to watch", "a story", "any recommendations?",
+           "a good film for the evening", "a movie about people and their lives", "I want to see a film",
+           "something I would enjoy", "a film with a good story", "what should I watch?", "a movie from any year"],
+    "fr": ["un film", "un film à regarder ce soir", "quelque chose de bien à regarder", "une histoire",
+           "des idées de films ?", "un bon film pour la soirée", "un film sur des gens et leur vie",
+           "je veux voir un film", "quelque chose qui me plairait", "un film avec une bonne histoire",
+           "qu'est-ce que je regarde ?", "un film de n'importe quelle année"],
+}
+
+
 @dataclass
 class FilmVectors:
     """Film vectors in catalogue row order, and the encoder that reads queries into the same space."""
@@ -194,6 +208,7 @@ class FilmVectors:
     def __post_init__(self):
         self.row = row_index(self.ids)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # recent descriptions, already encoded
+        self._hubs: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -219,6 +234,13 @@ class FilmVectors:
     def text_scores(self, text: str) -> np.ndarray:
         """Cosine similarity of every film to a free-text description (read as a query)."""
         return self.scores(self.encode(text))
+
+    def hub(self, language: str) -> np.ndarray:
+        """Each film's mean similarity to :data:`NEUTRAL_QUERIES` of ``language`` (computed once per language)."""
+        if language not in self._hubs:
+            queries = self.encoder.query(NEUTRAL_QUERIES.get(language, NEUTRAL_QUERIES["en"]))
+            self._hubs[language] = np.asarray(self.vectors @ queries.T, dtype=np.float64).mean(axis=1)
+        return self._hubs[language]
 
     def similar(self, film_id: int) -> np.ndarray:
         """Cosine similarity of every film to ``film_id`` (zeros for an unknown film; the film itself -inf)."""
