@@ -35,6 +35,7 @@ def build_dialogue(catalogue: Catalogue, retriever: Retriever, resolver: TitleRe
     phase-5 reader model (:class:`~pelliculum_lib.modeling.reader.ModelReader`, read as ``settings.reader`` says)."""
     facts = FilmFacts(catalogue, retriever, meaning)
     vocabulary = retriever.terms.vocabulary if retriever.terms is not None else {}
+
     def translations(text: str) -> list[int]:  # titles said in another language, once their vectors are built
         titles = meaning.titles if isinstance(meaning, MeaningBuild) else None
         return title_matches(titles, text) if titles is not None else []

@@ -374,6 +374,11 @@ def _budget(m: re.Match[str], minutes: int) -> int | None:
     return None if _MIN_BEFORE.search(m.string[max(0, m.start() - 16):m.start()]) else minutes
 
 
+def _duration(m: re.Match[str]) -> int:
+    """The minutes of a matched ``_NUMBER + _UNIT`` ("2h30", "90 min", "une heure et demie")."""
+    return _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])
+
+
 def _rating(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -452,7 +457,7 @@ _RUNTIME = [
                 r"(?:not|no|(?:is|are|was)n[’']?t) longer than|nothing (?:over|above|longer than|more than)|not over|"
                 r"below|within|moins d'|moins de|pas plus de|pas plus d'|pas plus longs? que|au plus|"
                 r"au maximum|maxi|en moins de|inferieure? a|(?:qui )?ne depass\w* pas|<=?)\s*" + _NUMBER + _UNIT),
-     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+     _duration),
     (re.compile(r"\b(\d)\s*h\s*(\d\d)?\s*(?:max(?:imum)?|maxi|at most|tops|au plus|grand max)\b"),
      lambda m: _minutes(m[1], "h", m[2], False)),
     # "remove the ones over 2 hours", "enlève les films de plus de 2h": what is removed is the longer films
@@ -460,10 +465,10 @@ _RUNTIME = [
                 r"pas de)\s+(?:the |les |des |those |ceux |celles )?(?:films? |movies? |ones? |trucs? )?"
                 r"(?:de |of |that are |qui font )?"
                 r"(?:over|more than|longer than|above|plus de|plus d'|au-dessus de)\s*" + _NUMBER + _UNIT),
-     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+     _duration),
     # "90 minutes or less", "two hours tops", "100 min maximum"
     (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:or less|or shorter|ou moins|max(?:imum)?|maxi|at most|tops|au plus|"
-                r"grand max)\b"), lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+                r"grand max)\b"), _duration),
     (re.compile(r"\b(?:under|less than|moins d'|moins de)\s*(?:an|une)\s*(?:hour|heure)\s*(?:and a half|"
                 r"et demie)\b"), HOUR_AND_A_HALF),
     (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
@@ -480,9 +485,9 @@ _RUNTIME = [
 _MIN_RUNTIME = [
     (re.compile(r"(?:\bat least|\bau moins|\bminimum|\bmore than|\blonger than|\bover|\bplus de|\bplus d'|"
                 r"\bupwards of|\bpas moins d[e']|>=?)\s*" + _NUMBER + _UNIT),
-     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+     _duration),
     (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:minimum|or more|ou plus|et plus|and up|or longer|at least|au moins)\b"),
-     lambda m: _minutes(m[1], m[2], m[3], "demi" in m[0] or "half" in m[0])),
+     _duration),
 ]
 _RATING = [
     (re.compile(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"

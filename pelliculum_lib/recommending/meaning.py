@@ -41,8 +41,8 @@ PRIOR_VOTES = 200  # votes needed before a film's own rating outweighs the catal
 #: Titles encoded alone, for a film named in another language ("le silence des agneaux"): the most voted films.
 TITLE_FILMS = 6000
 #: A title's cosine to what the user named, from which it is offered as "did you mean" (multilingual-e5-small;
-#: right translations score 0.86-0.94 among the 6,000 most voted titles, and so do some unrelated phrases: these
-#: are offered, never taken for the film).
+#: right translations score 0.86-0.94 among the 6,000 most voted titles, and so do some unrelated phrases:
+#: reports/title_translations.md; these are offered, never taken for the film).
 TITLE_MATCH = 0.86
 
 
