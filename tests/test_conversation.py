@@ -234,10 +234,40 @@ def test_titles_without_their_apostrophe_or_their_end(parser, labels, message, t
 
 
 def test_a_title_cut_short_is_no_title(parser, labels):
-    """"le silence des agneaux" is not the film "The Silence" (the rest of the title is no constraint)."""
-    assert parser.parse("des films comme le silence des agneaux").request.film is None
+    """"le silence des agneaux" is not the film "The Silence" (the rest of the title is no constraint), it is the
+    French title of The Silence of the Lambs."""
+    assert labels[parser.parse("des films comme le silence des agneaux").request.film] == "The Silence of the Lambs"
     assert labels[parser.parse("something like the silence of the lambs").request.film] == "The Silence of the Lambs"
     assert labels[parser.parse("des films comme heat des années 90").request.film] == "Heat"
+
+
+@pytest.mark.parametrize("message, film, liked", [
+    ("des films comme les évadés", "The Shawshank Redemption", []),
+    ("un truc comme le parrain, mais plus récent", "The Godfather", []),
+    ("retour vers le futur c'est mon film préféré", "Back to the Future", []),
+    ("un film comme seven, avec brad pitt", "Se7en", []),  # not the obscure "Seven"
+    ("on a aimé là-haut et toy story avec les enfants", "Up", ["Toy Story"]),
+    ("si j'ai aimé alien et the thing, je regarde quoi ?", "Alien", ["The Thing"]),
+    ("just saw the departed, loved it", "The Departed", []),
+    ("my favourite is the good the bad and the ugly", "The Good, the Bad and the Ugly", []),
+    ("we liked heat and collateral", "Heat", ["Collateral"]),
+])
+def test_french_titles_and_liked_films_said_in_passing(parser, labels, message, film, liked):
+    request = parser.parse(message).request
+    assert labels[request.film] == film and [labels[f] for f in request.liked] == liked
+
+
+def test_a_lowercase_filler_part_is_no_liked_film_and_a_rare_first_name_is_a_person(parser):
+    assert parser.parse("i loved heat and a movie").request.liked == []
+    assert parser.parse("a crime movie with denzel").request.people == ["Denzel Washington"]
+    assert parser.parse("un film avec keanu").request.people == ["Keanu Reeves"]
+    assert parser.parse("something with tom").request.people == []  # Tom names many
+
+
+def test_a_comparison_with_ones_own_film_asks_for_a_mood(parser, labels):
+    request = parser.parse("something like fargo but funnier").request
+    assert labels[request.film] == "Fargo" and request.mood == ["funny"] and request.directions == []
+    assert parser.parse("ok but funnier").request.directions == ["funnier"]  # a follow-up stays a critique
 
 
 def test_an_audience_in_lower_case_is_no_title(parser):

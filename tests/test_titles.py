@@ -28,7 +28,7 @@ def test_normalise_drops_case_accents_and_punctuation():
 
 
 @pytest.mark.parametrize("query, film", [("The Matrix", 2), ("the matrix", 2), ("amelie", 1), ("AMÉLIE", 1),
-                                         ("matrix", 2), ("se7en", 6)])
+                                         ("matrix", 2), ("se7en", 6), ("seven", 6)])  # its French title
 def test_exact_matches(resolver, query, film):
     result = resolver[0].resolve(query)
     assert result.status == "exact" and result.film_id == film
@@ -72,3 +72,12 @@ def test_a_year_hint_on_films_without_a_known_year_does_not_crash(sample_catalog
     undated = movies[movies["year"].isna()]["title"].iloc[0]
     result = resolver.resolve(f"{undated} 1995")
     assert result.found and sample_catalogue.movies.loc[result.film_id, "title"] == undated
+
+
+def test_french_release_titles_resolve_to_their_film(full_catalogue, full_resolver):
+    labels = dict(zip(full_catalogue.movies["id"], full_catalogue.movies["label"]))
+    for query, label in [("les évadés", "The Shawshank Redemption"), ("Le Parrain", "The Godfather"),
+                         ("la liste de schindler", "Schindler's List"), ("là-haut", "Up"),
+                         ("vice-versa", "Inside Out"), ("le parain", "The Godfather")]:
+        assert labels[full_resolver.resolve(query).film_id] == label, query
+    assert labels[full_resolver.resolve("Vice Versa (1988)").film_id] == "Vice Versa"  # a label stays its film

@@ -35,7 +35,10 @@ _QUOTED = re.compile(r"[\"“«‘]\s*([^\"”»’]{1,120}?)\s*[\"”»’]|(?<
 _CUES = re.compile(
     r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|(?<!-)\blike\b|such as|as good as|"
     r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just |also |really |also really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
-    r"i like|i enjoyed|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
+    r"(?:we|they|my \w+|our \w+) (?:have |just |all |both |really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|"
+    r"(?:^|(?<=[,.;!?] ))(?:just |finally |recently )?(?:watched|rewatched|saw|loved|adored|enjoyed)|"
+    r"(?:on a|nous avons|(?<!n')ont|avons) (?:bien |beaucoup |vraiment |tous |toutes )?(?:adore|aime|vu|revu|kiffe|regarde)|"
+    r"i like|i enjoyed|(?:favou?rite|fave)(?: film| movie)? (?:is|was|ever is)|mon (?:film )?(?:prefere|favori) (?:c'est|est)|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
     r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
     r"dans le genre d[e']|du style d[e']|"
     r"dans la veine de|facon|j['’ ]?ai (?:aussi |egalement |bien |beaucoup |vraiment |aussi beaucoup |aussi vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
@@ -45,6 +48,10 @@ _CUES = re.compile(
 #: A title *before* these: "Zodiac was great", "Amélie c'est mon film préféré", "whiplash blew me away".
 _POST_CUES = re.compile(
     r"\s+(?:was|is|were|blew|rocked|has been|c'est|c est|etait|m'a|m a|a ete|reste|est|etait)\b", re.IGNORECASE)
+#: Words after which a lowercase liked film has ended ("toy story avec les enfants", "heat from the 90s").
+_RUNS_ON = frozenset("avec with from des for pour in en sorti sortis released made qui that but mais".split())
+#: A critique beside a film of one's own ("like Fargo but funnier") asks for a mood, not a change of the answer.
+_AS_MOOD = {"funnier": "funny", "darker": "dark", "scarier": "scary"}
 _CUE_BEFORE = re.compile(r"(?:^|[,.;!?:]|\b(?:revu|vu|adore|aime|watched|seen|rewatched))\s*$")
 YEAR = r"((?:19|20)\d\d)"
 _DECADE_WORDS = {"sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
@@ -268,6 +275,22 @@ class PeopleIndex:
         have at least ``min_films`` films and three times the films of the next of that surname; else ``None``."""
         name, count, second = self._surnames.get(key, ("", 0, 0))
         return name if count >= min_films and count >= 3 * max(second, 1) else None
+
+    @cached_property
+    def _first_names(self) -> dict[str, tuple[str, int, int]]:
+        """First name -> (its best-known person, their films, the next one's films); built at the first use."""
+        table: dict[str, tuple[str, int, int]] = {}
+        for name, films in self.films.items():
+            key = surname_key(_WORD.findall(fold(name))[:1])
+            best, count, second = table.get(key, ("", 0, 0))
+            table[key] = (name, films, count) if films > count else (best, count, max(second, films))
+        return table
+
+    def first_name(self, key: str, min_films: int = 15) -> str | None:
+        """The person a rare first name alone names ("denzel", "keanu"): a well-known one, with five times the
+        films of anyone else of that first name; else ``None`` ("tom", "emma" name many)."""
+        name, count, second = self._first_names.get(key, ("", 0, 0))
+        return name if count >= min_films and count >= 5 * max(second, 1) else None
 
     def exact(self, words: str) -> str | None:
         return self.by_fold.get(words)
@@ -617,13 +640,15 @@ def _named_by_surname(words: list[re.Match], message: str, reading: _Reading, pe
             if len(key) < 4 or last in FILLER or last in GENRE_VOCABULARY or last in MOODS or last in THEME_WORDS \
                     or not reading.free(start, end) or any(s < end and start < e for s, e, _ in found):
                 continue
-            name = people.surname(key)
+            name, first = people.surname(key), False
+            if name is None and n == 1:
+                name, first = people.first_name(key), True  # "a crime movie with denzel"
             if name is None:
                 continue
             capital = message[start:start + 1].isupper() and not re.search(r"(?:^|[.!?]\s*)$", message[:start])
             cued = bool(_PERSON_BEFORE.search(message[max(0, start - 24):start].lower())) or \
-                not message[:start].strip()  # "hanks and a bit of comedy": a surname opening the message
-            if capital or (cued and len(key) >= 5 and not common(last)):
+                (not message[:start].strip() and not first)  # "hanks and a bit of comedy": opening the message
+            if (capital and not first) or (cued and len(key) >= 5 and not common(last)):
                 found.append((start, end, name))
                 break
     return found
@@ -784,6 +809,9 @@ class Parser:
         request.description = self._description(message, folded, spans, film.at if film else attempted_span,
                                                 critiqued + [span for _, span in linked])
         self._action(request, folded, film is not None)
+        if film is not None and request.action == "new" and request.directions:  # "like fargo but funnier"
+            request.mood += [m for d in request.directions if (m := _AS_MOOD.get(d)) and m not in request.mood]
+            request.directions = [d for d in request.directions if d not in _AS_MOOD]
         if film is not None and request.action == "new" and (_ALSO_BEFORE.search(folded[:film.at[0]])
                                                               or _ALSO_AFTER.search(folded[film.at[1]:])):
             request.action = "refine"  # "j'ai aussi adoré X": one more liked film for the conversation
@@ -920,18 +948,25 @@ class Parser:
             if not text or _overlaps((start, stop), first) or any(_overlaps((start, stop), t) for t in taken):
                 continue
             words = _WORD.findall(text)
-            if not words or len(words) > 8 or (text == text.lower() and (
+            lower = text == text.lower()
+            if not words or len(words) > 8 or (lower and (
                     len(words) > 5 or fold(text) in GENRE_VOCABULARY or fold(text) in MOODS
-                    or fold(text) in THEME_WORDS or all(fold(w) in FILLER for w in words))):
+                    or fold(text) in THEME_WORDS)):
                 continue
             if re.fullmatch(r"(?:19|20)\d\d", text):
                 continue
             offset = message.find(text, start)
             pieces = list(_WORD.finditer(text))
-            # a capitalised part may run on into constraints ("Predator des années 80"): its longest titled start
-            ends = [len(text)] + ([w.end() for w in pieces[:-1]][::-1] if text[:1].isupper() else [])
+            # a part may run on into constraints ("Predator des années 80", "toy story avec les enfants"): its
+            # longest titled start (lowercase: only before a word that starts a constraint)
+            capital = text[:1].isupper()
+            ends = [len(text)] + [w.end() for i, w in enumerate(pieces[:-1]) if capital or
+                                  fold(pieces[i + 1].group()) in _RUNS_ON][::-1]
             for end in ends:
                 resolution = self.resolver.resolve_exact(text[:end])
+                if resolution is not None and resolution.found and not capital and all(
+                        fold(w) in FILLER for w in _WORD.findall(text[:end])) and not self._popular(resolution.film_id):
+                    continue  # "the thing" is a film when a well-known one; "a movie" never
                 if resolution is not None and resolution.found:
                     found.append((resolution, (offset, offset + end)))
                     break

@@ -8,6 +8,7 @@ the series). A title that matches nothing well enough is *unknown*, with close s
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -24,7 +25,8 @@ from rapidfuzz import fuzz, process
 from pelliculum_lib.data.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
-TITLES_VERSION = 4  # bump when the resolver's tables change (2: arrays, 3: series prefixes, 4: possessives); cached
+TITLES_VERSION = 5  # bump when the resolver's tables change (2: arrays, 3: series prefixes, 4: possessives,
+#                     5: French release titles); cached
 # ones are rebuilt
 #: How many of the most popular films :meth:`TitleResolver.popular` knows.
 POPULAR = 3000
@@ -92,6 +94,25 @@ def normalise_all(titles: pd.Series) -> list[str]:
     return keys.tolist()
 
 
+FRENCH_TITLES = Path(__file__).with_name("french_titles.tsv")
+
+
+def french_titles(movies: pd.DataFrame) -> list[tuple[int, str]]:
+    """(catalogue position, French title) of the films :data:`FRENCH_TITLES` names (title and year), in
+    catalogue order: people say "les évadés", "le parrain", "là-haut"; the catalogue's titles are English."""
+    rows = [line.split("\t") for line in FRENCH_TITLES.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    wanted = {(title, int(year)): french for title, year, french in rows}
+    titles = movies["title"].astype("str")
+    out, seen = [], set()
+    for position in np.flatnonzero(titles.isin({title for title, _ in wanted}).to_numpy()):
+        key = (titles.iloc[position], movies["year"].iloc[position])
+        if key in wanted and key not in seen:  # the most popular film of that title and year
+            seen.add(key)
+            out.append((int(position), wanted[key]))
+    return out
+
+
 def bare(key: str) -> str:
     """A normalised title without its leading article: "the matrix" -> "matrix"."""
     return _ARTICLE.sub("", key)
@@ -123,16 +144,21 @@ class TitleResolver:
         self.years = movies["year"]  # looked up per candidate only (no 750k-entry dict to build)
         ids = movies["id"].tolist()
         self.by_label = KeyIndex.build(movies["label"].astype("str").str.casefold().tolist(), ids)
-        keys = normalise_all(movies["title"])
+        titles, title_ids = movies["title"].astype("str"), ids
+        if french := french_titles(movies):  # each right after its film: a French title is as popular as it
+            at = [position + 1 for position, _ in french]
+            titles = pd.Series(np.insert(titles.to_numpy(object), at, [t for _, t in french]), dtype="str")
+            title_ids = np.insert(np.asarray(ids, dtype=np.int64), at, [ids[p] for p, _ in french]).tolist()
+        keys = normalise_all(titles)
         bares = pd.Series(keys, dtype="str").str.replace(_ARTICLE.pattern, "", n=1, regex=True).tolist()
-        self.by_key = KeyIndex.build(keys, ids)  # key -> film ids, most popular first
-        self.by_bare = KeyIndex.build(bares, ids)
+        self.by_key = KeyIndex.build(keys, title_ids)  # key -> film ids, most popular first
+        self.by_bare = KeyIndex.build(bares, title_ids)
         # a series' or a possessive's head: "Kill Bill: Vol. 1" -> "kill bill", "Ferris Bueller's Day Off" -> "ferris bueller"
-        heads = movies["title"].astype("str").str.extract(r"^([^:]+):", expand=False).fillna(
-            movies["title"].astype("str").str.extract(r"^([^:']+?)['’]s\s", expand=False))
+        heads = titles.str.extract(r"^([^:]+):", expand=False).fillna(
+            titles.str.extract(r"^([^:']+?)['’]s\s", expand=False))
         with_head = heads.notna().to_numpy()
         head_keys = normalise_all(heads[with_head])
-        head_ids = np.asarray(ids)[with_head].tolist()
+        head_ids = np.asarray(title_ids)[with_head].tolist()
         two_words = [i for i, key in enumerate(head_keys) if len(bare(key).split()) >= 2]  # not "Mission", "Alien"
         self.by_head = KeyIndex.build([head_keys[i] for i in two_words], [head_ids[i] for i in two_words])
         self.popular_ids = frozenset(ids[:POPULAR])
@@ -150,7 +176,8 @@ class TitleResolver:
     def cached(cls, catalogue: Catalogue, cache_dir: Path) -> "TitleResolver":
         """The resolver of ``catalogue``, built once and kept under ``cache_dir/titles`` as memory-mapped arrays
         (read back in milliseconds; the fuzzy-search keys are read at the first fuzzy query)."""
-        folder = Path(cache_dir) / "titles" / f"resolver-{catalogue.digest('films').hex()[:16]}-v{TITLES_VERSION}"
+        table = hashlib.sha1(FRENCH_TITLES.read_bytes()).hexdigest()[:8]  # an edited table is a new resolver
+        folder = Path(cache_dir) / "titles" / f"resolver-{catalogue.digest('films').hex()[:16]}-v{TITLES_VERSION}-{table}"
         if (folder / "keys.txt").is_file():
             try:
                 return cls._read(folder, catalogue)
@@ -216,7 +243,10 @@ class TitleResolver:
             return None
         if labelled := self.by_label.get(query.casefold()):
             film, key = labelled[0], normalise(query)
-            return Resolution(query, "exact", film, alternatives=[f for f in self.films(key) if f != film])
+            same = self.films(key)
+            if same and "(" not in query:  # a plain title: the most popular film written so ("seven": Se7en)
+                film = same[0]
+            return Resolution(query, "exact", film, alternatives=[f for f in same if f != film])
         for key, year_hint in self._keys(query):
             if key and (found := self._exact(query, key, year_hint)):
                 return found
