@@ -50,7 +50,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       lora_alpha=args.lora_alpha, train_examples=args.train_examples,
                       eval_examples=args.eval_examples, eval_steps=args.eval_steps, save_steps=args.save_steps,
                       report_to=args.report_to, load_in_4bit=args.load_in_4bit, run_name=args.run_name,
-                      target_modules=args.target_modules.split(","))
+                      target_modules=args.target_modules.split(","), init_adapter=args.init_adapter)
     result = train(cfg, settings=settings, output_dir=args.output_dir, adapter_dir=args.adapter_dir,
                    resume=args.resume, data_dir=Path(args.data) if args.data else None)
     print(json.dumps({k: v for k, v in result.summary.items() if k != "config"}, indent=1))
@@ -235,6 +235,7 @@ def _add_train(commands) -> None:
     train.add_argument("--target-modules", default=",".join(d.target_modules),
                        help="LoRA targets, comma-separated, or 'all-linear'")
     train.add_argument("--data", help="train on datasets saved by `pelliculum phase4-data` (train/, validation/)")
+    train.add_argument("--init-adapter", help="start from this trained adapter's LoRA weights (a continued run)")
     _add_sources(train, "--dataset")
     train.add_argument("--base-model")
     train.set_defaults(func=cmd_train)

@@ -172,6 +172,7 @@ class TrainConfig:
     load_in_4bit: bool = False
     report_to: str = "wandb"  # or "none"
     run_name: str | None = None
+    init_adapter: str | None = None  # continue from a trained adapter's LoRA weights (its r and targets)
 
     def name(self) -> str:
         return self.run_name or f"phase{self.phase}-{self.max_steps}steps"

@@ -15,7 +15,7 @@ from pelliculum_lib.conversation.reading import (ACTIONS, FIELDS, GENRES, LANGUA
                                                  title_resolver, write)
 from pelliculum_lib.conversation.request import Request
 from pelliculum_lib.data.titles import TitleResolver
-from pelliculum_lib.data.messages import FROZEN_READER_SETS
+from pelliculum_lib.data.messages import FROZEN_READER_SETS, SPENT_READER_SETS, UNSCORED_READER_SETS
 from pelliculum_lib.evaluation.conversation import load_messages
 
 from conftest import SAMPLE_DATA
@@ -107,7 +107,7 @@ def test_a_name_the_message_does_not_contain_is_dropped(sample):
     assert found.film is not None and found.people == [person]
 
 
-def test_kept_aside_and_frozen_messages_never_reach_the_training_data(sample):
+def test_kept_aside_and_unscored_messages_never_reach_the_training_data(sample):
     from pelliculum_lib.training.reader_data import messages_of, reader_dataset
 
     catalogue, _, _ = sample
@@ -115,10 +115,11 @@ def test_kept_aside_and_frozen_messages_never_reach_the_training_data(sample):
     seen = messages_of(data["train"]) | messages_of(data["validation"])
     fold = lambda text: " ".join(text.split()).casefold()  # noqa: E731
     kept = {fold(m["message"]) for m in load_messages(split="test")}
-    frozen = {fold(m["message"]) for path in FROZEN_SETS for m in load_messages(path)}
-    dev = {fold(m["message"]) for m in load_messages(split="dev")} - kept - frozen
-    assert len(frozen) >= 300 and not seen & kept and not seen & frozen
-    assert dev <= seen  # the dev labelled messages are there
+    unscored = {fold(m["message"]) for path in UNSCORED_READER_SETS for m in load_messages(path)}
+    spent = {fold(m["message"]) for path in SPENT_READER_SETS for m in load_messages(path)}
+    dev = ({fold(m["message"]) for m in load_messages(split="dev")} | spent) - kept - unscored
+    assert len(unscored) >= 100 and len(spent) >= 300 and not seen & kept and not seen & unscored
+    assert dev <= seen  # the dev labelled messages and the spent frozen sets are there
     assert all(m["messages"][-1]["role"] == "assistant" for m in data["train"].select(range(20)))
 
 

@@ -145,6 +145,11 @@ def build_trainer(cfg: TrainConfig, catalogue: Catalogue | None, settings: Setti
     tokenizer = load_tokenizer(settings)
     tokenizer.padding_side = "right"
     model = load_base_model(settings, load_in_4bit=cfg.load_in_4bit, tokenizer=tokenizer)
+    peft_config = lora_config(cfg)
+    if cfg.init_adapter:  # a second run starts where a first one ended (its LoRA shape, upcast to fp32)
+        from peft import PeftModel
+
+        model, peft_config = PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True), None
     history = LossHistory()
     trainer = SFTTrainer(
         model=model,
@@ -152,7 +157,7 @@ def build_trainer(cfg: TrainConfig, catalogue: Catalogue | None, settings: Setti
         train_dataset=to_prompt_completion(train),
         eval_dataset=to_prompt_completion(evaluation) if cfg.eval_examples > 0 else None,
         processing_class=tokenizer,
-        peft_config=lora_config(cfg),
+        peft_config=peft_config,
         callbacks=[history],
     )
     check_end_of_turn_labels(trainer)

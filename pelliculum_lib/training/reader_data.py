@@ -3,8 +3,8 @@
 Templates over real titles and cast names, in English and French, with the ways people write: lowercase,
 missing articles, typos, surnames alone, "1h30", "une heure et demie", slang, politeness and rambling, several
 liked films, follow-ups in context (the conversation's current request as a state line). The project's dev
-labelled messages are added; the kept-aside ones (``split: test``) and the frozen reader set never are
-(``tests/test_reader.py`` checks it).
+labelled messages and the spent frozen reader sets (each scored once, dev since) are added; the kept-aside ones
+(``split: test``) and the unscored frozen set never are (``tests/test_reader.py`` checks it).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import datasets
 import numpy as np
 
-from pelliculum_lib.conversation.reading import prompt, write
+from pelliculum_lib.conversation.lexicon import fold
+from pelliculum_lib.conversation.reading import GENRES, MOODS, prompt, write
 from pelliculum_lib.data.catalogue import Catalogue
-from pelliculum_lib.data.messages import held_out_messages
+from pelliculum_lib.data.messages import SPENT_READER_SETS, held_out_messages, load_messages
 from pelliculum_lib.data.values import dash_list
 
 GENRE_WORDS = {
@@ -85,8 +86,10 @@ DIRECTION_WORDS = {
     "less_scary": (["less scary", "not so scary"], ["moins flippant", "moins effrayant"]),
     "scarier": (["scarier", "creepier"], ["plus flippant", "plus effrayant"]),
     "more_serious": (["more serious", "deeper"], ["plus sérieux", "plus profond"]),
-    "better_rated": (["better rated", "higher rated ones"], ["mieux notés", "mieux noté"]),
-    "less_known": (["less known", "hidden gems", "something obscure"], ["moins connu", "une pépite méconnue", "peu connu"]),
+    "better_rated": (["better rated", "higher rated ones", "ones with better ratings"], ["mieux notés", "mieux noté",
+                                                                                          "des films mieux notés"]),
+    "less_known": (["less known", "hidden gems", "something obscure", "something less mainstream"],
+                   ["moins connu", "une pépite méconnue", "peu connu", "un peu moins grand public"]),
     "more_known": (["more famous", "more popular"], ["plus connu", "plus populaire"]),
     "surprise": (["surprise me", "something different"], ["surprends-moi", "quelque chose de différent"]),
 }
@@ -105,9 +108,33 @@ OPEN = {"en": ["{x}", "i want {x}", "looking for {x}", "any {x}?", "can you reco
                "j'ai envie de {x}", "vous avez {x} ?", "ce soir je veux {x}", "un truc genre {x}",
                "des idées pour {x} ?", "bonsoir, {x} svp", "{x} merci"]}
 LIKED = {"en": ["I loved {f}", "i really liked {f}", "{f} was great", "films like {f}", "something like {f}",
-                "just watched {f}, loved it", "similar to {f}", "in the vein of {f}", "fans of {f}?"],
+                "just watched {f}, loved it", "similar to {f}", "in the vein of {f}", "fans of {f}?",
+                "just watched {f} and loved it, what else?", "we liked {f}", "my favourite is {f}",
+                "big fan of {f}", "anything in the same spirit as {f}", "if I enjoyed {f} what should I watch",
+                "recommend me something like {f}", "more films like {f}", "{f} type of thing",
+                "seen {f}, want more like that", "any recs if i liked {f}?"],
          "fr": ["j'ai adoré {f}", "des films comme {f}", "un truc comme {f}", "j'ai kiffé {f}",
-                "dans le genre de {f}", "qui ressemble à {f}", "j'ai revu {f}, trop bien"]}
+                "dans le genre de {f}", "qui ressemble à {f}", "j'ai revu {f}, trop bien",
+                "si j'ai aimé {f}, je regarde quoi ?", "on a adoré {f}", "mon film préféré c'est {f}",
+                "des films proches de {f}", "dans l'esprit de {f}", "du style de {f}", "un film genre {f}",
+                "quelque chose comme {f}", "je viens de voir {f}, j'ai adoré, autre chose ?"]}
+#: Stories and settings in free words: a description, no slot (the reading must not invent a mood or a genre).
+DESCRIPTIONS = {"en": ["about a lighthouse keeper", "where a family moves to a new town", "about two old friends",
+                       "set in a small village", "about a chef", "about a musician on tour", "about a long winter",
+                       "about a lawyer and a difficult case", "about growing old", "about a lost dog",
+                       "set on a train", "about a big family dinner", "about a painter", "for a rainy sunday",
+                       "to watch with my parents", "about a journalist", "set in new york", "about the ocean"],
+                "fr": ["sur un gardien de phare", "où une famille déménage", "sur deux vieux amis",
+                       "dans un petit village", "sur un cuisinier", "sur un musicien en tournée", "sur un long hiver",
+                       "sur un avocat et un procès", "sur la vieillesse", "sur un chien perdu", "dans un train",
+                       "sur un repas de famille", "sur un peintre", "pour un dimanche pluvieux",
+                       "à regarder avec mes parents", "sur un journaliste", "à new york", "sur l'océan"]}
+SMALL_TALK = {"en": ["hi", "hello there", "thanks!", "thank you so much", "ok cool", "good evening"],
+              "fr": ["salut", "bonjour", "merci !", "merci beaucoup", "ok super", "bonsoir"]}
+RAMBLE = {"en": ["ok so {x}, if that makes sense", "honestly {x} would be great", "hmm, {x}? thanks in advance",
+                 "Could you please suggest {x}? Thank you.", "hey, long day... {x}"],
+          "fr": ["alors voilà, {x}, merci d'avance", "franchement {x} ce serait top", "bon, {x} ?",
+                 "Pourriez-vous me conseiller {x} ? Merci.", "grosse journée... {x}"]}
 AND = {"en": [" and ", ", ", " & "], "fr": [" et ", ", "]}
 
 
@@ -182,29 +209,46 @@ class Generator:
     def _years(self, language: str) -> tuple[str, int | None, int | None]:
         kind = self.rng.random()
         decade = self.rng.choice(range(1950, 2020, 10))
-        if kind < 0.45:
+        en = language == "en"
+        if kind < 0.4:
             short = decade % 100
-            words = ([f"from the {short:02d}s", f"{short:02d}s", f"from the {decade}s", f"{decade}s"] if language == "en"
+            words = ([f"from the {short:02d}s", f"{short:02d}s", f"from the {decade}s", f"{decade}s"] if en
                      else [f"des années {short:02d}", f"années {decade}", f"des années {decade}"])
             return self.rng.choice(words), decade, decade + 9
-        year = self.rng.randint(1960, 2015)
-        if kind < 0.65:
-            return (self.rng.choice([f"after {year}", f"post-{year}"]) if language == "en" else f"après {year}"), year + 1, None
-        if kind < 0.8:
-            return (f"since {year}" if language == "en" else f"depuis {year}"), year, None
-        if kind < 0.92:
-            return (f"before {year}" if language == "en" else f"avant {year}"), None, year - 1
-        return (f"from {year}" if language == "en" else f"de {year}"), year, year
+        if kind < 0.47 and decade < 2010:
+            short, after = decade % 100, (decade + 10) % 100
+            return (f"from the {short:02d}s or {after:02d}s" if en else f"des années {short:02d} et {after:02d}"), \
+                decade, decade + 19
+        if kind < 0.53:
+            return self.rng.choice(["recent", "new", "recent ones"] if en else ["récent", "récents"]), 2010, None
+        if kind < 0.58:
+            return self.rng.choice(["old", "classic"] if en else ["vieux", "classique"]), None, 1979
+        year = self.rng.randint(1960, 2020)
+        if kind < 0.7:
+            return (self.rng.choice([f"after {year}", f"post-{year}", f"made after {year}"]) if en
+                    else self.rng.choice([f"après {year}", f"sorti après {year}"])), year + 1, None
+        if kind < 0.78:
+            return (f"since {year}" if en else f"depuis {year}"), year, None
+        if kind < 0.86:
+            return (f"before {year}" if en else self.rng.choice([f"avant {year}", f"d'avant {year}"])), None, year - 1
+        if kind < 0.93:
+            last = year + self.rng.choice([5, 10, 15])
+            return (f"between {year} and {last}" if en else f"sorti entre {year} et {last}"), year, last
+        return (self.rng.choice([f"from {year}", f"in {year}", f"released in {year}"]) if en
+                else self.rng.choice([f"de {year}", f"sorti en {year}"])), year, year
 
     def _runtime(self, language: str) -> tuple[str, str, int]:
         choices = ([("under 2 hours", 120), ("less than 90 minutes", 90), ("1h30 max", 90), ("under 100 min", 100),
-                    ("not too long", 100), ("short", 100), ("an hour and a half max", 90), ("under 1h45", 105)]
+                    ("not too long", 100), ("short", 100), ("an hour and a half max", 90), ("under 1h45", 105),
+                    ("2 hours tops", 120), ("90 minutes or less", 90), ("not longer than 2 hours", 120),
+                    ("that isn't too long", 100)]
                    if language == "en" else
                    [("moins de deux heures", 120), ("1h30 max", 90), ("pas trop long", 100), ("court", 100),
-                    ("une heure et demie max", 90), ("moins de 90 minutes", 90), ("moins de 2h", 120)])
+                    ("une heure et demie max", 90), ("moins de 90 minutes", 90), ("moins de 2h", 120),
+                    ("de moins d'1h30", 90), ("pas plus d'1h45", 105), ("de moins d'une heure et demie", 90)])
         if self.rng.random() < 0.15:
-            long = [("at least 2 hours", 120), ("over 2h30", 150)] if language == "en" else \
-                [("au moins deux heures", 120), ("plus de 2h30", 150)]
+            long = [("at least 2 hours", 120), ("over 2h30", 150), ("at least two hours long", 120)] \
+                if language == "en" else [("au moins deux heures", 120), ("plus de 2h30", 150), ("d'au moins 2h", 120)]
             text, minutes = self.rng.choice(long)
             return text, "min_runtime", minutes
         text, minutes = self.rng.choice(choices)
@@ -216,8 +260,11 @@ class Generator:
                                    else ["bien noté", "bien notés", "acclamé", "avec de bonnes critiques"]), 7.0
         value = self.rng.choice([6.5, 7, 7.5, 8])
         number = f"{value:g}" if language == "en" else f"{value:g}".replace(".", ",")
-        return self.rng.choice([f"rated above {number}", f"{number}+ rating", f"at least {number}/10"] if language == "en"
-                               else [f"noté plus de {number}", f"au moins {number}/10", f"noté au-dessus de {number}"]), \
+        return self.rng.choice([f"rated above {number}", f"{number}+ rating", f"at least {number}/10",
+                                f"rated {number} or more", f"with a rating above {number}", f"rated {number}+"]
+                               if language == "en" else [f"noté plus de {number}", f"au moins {number}/10",
+                                                         f"noté au-dessus de {number}", f"noté {number} ou plus",
+                                                         f"noté au moins {number}"]), \
             float(value)
 
     def opening(self, language: str) -> tuple[str, dict]:
@@ -235,13 +282,16 @@ class Generator:
             slots["film"], slots["liked"] = films[0][1], [s for _, s in films[1:]]
         if "genre" in kinds:
             genres = self.rng.sample(sorted(GENRE_WORDS), k=self.rng.choice([1, 1, 2]))
-            parts.append((" et " if language == "fr" else " ").join(self._pick(GENRE_WORDS[g], language) for g in genres))
+            words = [self._pick(GENRE_WORDS[g], language) for g in genres]
+            words = [_typo(w, self.rng) if self.rng.random() < 0.1 else w for w in words]
+            parts.append((" et " if language == "fr" else " ").join(words))
             slots["genres"] = genres
         if "people" in kinds:
-            person, surface = self._person()
-            parts.append(self.rng.choice(["with {p}", "starring {p}", "a {p} film"] if language == "en"
-                                         else ["avec {p}", "un film avec {p}"]).format(p=surface))
-            slots["people"] = [surface]
+            people = [self._person()[1] for _ in range(self.rng.choice([1, 1, 1, 1, 2]))]
+            named = (" and " if language == "en" else " et ").join(people)
+            parts.append(self.rng.choice(["with {p}", "starring {p}", "a {p} film", "with both {p}"] if language == "en"
+                                         else ["avec {p}", "un film avec {p}", "où jouent {p}"]).format(p=named))
+            slots["people"] = people
         if "without" in kinds:
             if self.rng.random() < 0.5:
                 person, surface = self._person()
@@ -275,9 +325,13 @@ class Generator:
         if "film" not in kinds and "genre" not in kinds and self.rng.random() < 0.8:  # "a film with ...", "un truc ..."
             parts.insert(0, self.rng.choice(["a film", "a movie", "something", "smth", "a flick"] if language == "en"
                                             else ["un film", "quelque chose", "un truc", "un film"]))
+        if self.rng.random() < 0.2:  # a story in free words beside the slots: no slot of its own
+            parts.insert(self.rng.randint(0, len(parts)), self.rng.choice(DESCRIPTIONS[language]))
         body = self.rng.choice([", ", " ", ", "]).join(parts)
         message = self.rng.choice(OPEN[language]).format(x=body) if "film" not in kinds or self.rng.random() < 0.3 \
             else body
+        if self.rng.random() < 0.08:
+            message = self.rng.choice(RAMBLE[language]).format(x=message)
         return message, slots
 
     def follow_up(self, language: str) -> tuple[str, dict]:
@@ -286,18 +340,30 @@ class Generator:
         position = self.rng.choice(list(ORDINAL_WORDS))
         ordinal = self._pick(ORDINAL_WORDS[position], language)
         if kind == "more":
-            return self.rng.choice(["more", "others?", "show me more", "next"] if language == "en"
-                                   else ["encore", "d'autres ?", "la suite", "autre chose ?"]), {"action": "more"}
+            return self.rng.choice(["more", "others?", "show me more", "next", "got any more like these?",
+                                    "show me some more"] if language == "en"
+                                   else ["encore", "d'autres ?", "la suite", "autre chose ?", "montre m'en d'autres",
+                                         "encore des films stp"]), {"action": "more"}
+        number = str(position) if position > 0 else ordinal
         if kind == "why":
-            return (f"why the {ordinal} one?" if language == "en" else f"pourquoi le {ordinal} ?"), \
+            return (self.rng.choice([f"why the {ordinal} one?", f"why did you suggest the {ordinal} one?",
+                                     f"what made you pick the {ordinal}?", f"tell me why you picked number {number}"])
+                    if language == "en" else
+                    self.rng.choice([f"pourquoi le {ordinal} ?", f"pourquoi tu as mis le {ordinal} ?",
+                                     f"pourquoi tu as choisi le numéro {number} ?"])), \
                 {"action": "why", "position": position}
         if kind == "pivot":
-            return (self.rng.choice([f"more like the {ordinal} one", f"something like the {ordinal}"]) if language == "en"
-                    else self.rng.choice([f"plus dans le genre du {ordinal}", f"plus comme le {ordinal}"])), \
+            return (self.rng.choice([f"more like the {ordinal} one", f"something like the {ordinal}",
+                                     f"more along the lines of the {ordinal}"]) if language == "en"
+                    else self.rng.choice([f"plus dans le genre du {ordinal}", f"plus comme le {ordinal}",
+                                          f"plus dans l'esprit du {ordinal}"])), \
                 {"action": "pivot", "position": position}
         if kind == "reject":
-            return (self.rng.choice([f"not the {ordinal} one", f"already seen the {ordinal} one"]) if language == "en"
-                    else self.rng.choice([f"pas le {ordinal}", f"déjà vu le {ordinal}"])), \
+            return (self.rng.choice([f"not the {ordinal} one", f"already seen the {ordinal} one",
+                                     f"I've seen number {number} already", f"nah not the {ordinal} one"])
+                    if language == "en" else
+                    self.rng.choice([f"pas le {ordinal}", f"déjà vu le {ordinal}", f"j'ai déjà vu le {number}",
+                                     f"non pas le {ordinal}"])), \
                 {"action": "reject", "position": position}
         if kind == "direction":
             name = self.rng.choice(sorted(DIRECTION_WORDS))
@@ -320,6 +386,9 @@ class Generator:
 
     def example(self) -> dict:
         language = self.rng.choice(["en", "fr"])
+        if self.rng.random() < 0.02:
+            return {"language": language, "state": "-", "message": self.rng.choice(SMALL_TALK[language]),
+                    "reading": "-"}
         if self.rng.random() < 0.35:
             context, context_slots = self.opening(language)
             message, slots = self.follow_up(language)
@@ -330,14 +399,43 @@ class Generator:
         return {"language": language, "state": state, "message": message, "reading": write(slots)}
 
 
-def labelled(messages: list[dict], labels: dict[int, str] | None = None) -> list[dict]:
-    """The project's dev labelled messages as examples (their films as labels)."""
+def surface(name: str, message: str, person: bool = False, threshold: float = 75.0) -> str:
+    """How ``message`` writes ``name``: the run of its words closest to the name (for a ``person``, also to one of
+    the name's words: "denzel", "pacino"), when close enough; else the name itself. A reading carries films and
+    people as the message writes them, so a labelled message teaches what generated ones do."""
+    from rapidfuzz import fuzz
+
+    words = re.findall(r"[\w'’.:&-]+", message)
+    target, parts = fold(name), [fold(w) for w in name.split() if len(w) > 2]
+    best, score = name, threshold
+    for length in range(1, min(8, len(words)) + 1):
+        for start in range(len(words) - length + 1):
+            span = " ".join(words[start:start + length])
+            folded = fold(span)
+            value = fuzz.ratio(folded, target)
+            if person and length == 1 and len(folded) > 3:
+                value = max(value, 0.95 * max((fuzz.ratio(folded, p) for p in parts), default=0))
+            if value > score:
+                best, score = span, value
+    return best
+
+
+def labelled(messages: list[dict]) -> list[dict]:
+    """Labelled messages as examples, films and people as the message writes them: the dev split and the spent
+    frozen sets (never the kept-aside split)."""
     rows = []
     for item in messages:
-        if item.get("split") != "dev":
+        if item.get("split") == "test":
             continue  # kept-aside messages never reach training
-        rows.append({"language": item["language"], "state": "-", "message": item["message"],
-                     "reading": write(item["expect"])})
+        slots, text = dict(item["expect"]), item["message"]
+        if slots.get("film"):
+            slots["film"] = surface(slots["film"], text)
+        for key in ("liked", "people", "without_people"):
+            if slots.get(key):
+                slots[key] = [surface(v, text, person=key != "liked") for v in slots[key]]
+        for key, allowed in (("mood", MOODS), ("genres", GENRES), ("without_genres", GENRES)):
+            slots[key] = [v for v in slots.get(key, []) if v in allowed]  # the grammar's values only
+        rows.append({"language": item["language"], "state": "-", "message": text, "reading": write(slots)})
     return rows
 
 
@@ -348,7 +446,8 @@ def reader_dataset(catalogue: Catalogue, dev_messages: list[dict], examples: int
     unseen = held_out_messages()  # a generated message equal to a held-out one ("more", "surprise me") is left out
     rows = [row for row in (generator.example() for _ in range(examples + validation))
             if " ".join(row["message"].split()).casefold() not in unseen]
-    dev = [row for row in labelled(dev_messages) if " ".join(row["message"].split()).casefold() not in unseen]
+    spent = [row for path in SPENT_READER_SETS for row in load_messages(path)]
+    dev = [row for row in labelled(dev_messages + spent) if " ".join(row["message"].split()).casefold() not in unseen]
     held, rows = rows[:validation], rows[validation:] + dev * repeats
     random.Random(seed).shuffle(rows)
 
