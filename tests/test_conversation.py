@@ -264,6 +264,20 @@ def test_a_lowercase_filler_part_is_no_liked_film_and_a_rare_first_name_is_a_per
     assert parser.parse("something with tom").request.people == []  # Tom names many
 
 
+@pytest.mark.parametrize("message, expected", [
+    ("not in english please, something in spanish", {"original_language": "es"}),
+    ("any french movies with english subtitles?", {"original_language": "fr"}),
+    ("un film coréen sous-titré en français", {"original_language": "ko"}),
+    ("un film qui dure moins d'une heure quarante", {"max_runtime": 100}),
+    ("a 2h+ epic", {"min_runtime": 120, "mood": ["epic"]}),
+    ("movies w/ denzel and ethan hawke", {"people": ["Ethan Hawke", "Denzel Washington"]}),
+    ("je veux pleurer devant un film", {"mood": ["sad"]}),
+])
+def test_languages_not_wanted_subtitles_minutes_in_words_and_shorthand(parser, message, expected):
+    request = parser.parse(message).request
+    assert {slot: getattr(request, slot) for slot in expected} == expected
+
+
 def test_a_comparison_with_ones_own_film_asks_for_a_mood(parser, labels):
     request = parser.parse("something like fargo but funnier").request
     assert labels[request.film] == "Fargo" and request.mood == ["funny"] and request.directions == []

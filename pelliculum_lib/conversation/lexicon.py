@@ -66,7 +66,8 @@ MOODS: dict[str, Mood] = {mood.name: mood for mood in (
     Mood("scary", "scary|qui fait(?: tres)? peur|flippants?|effrayants?|terrifi(?:ying|ants?)|frightening|creepy|"
          "(?:fait|faire|qui fait) flipper",
          "horror terror haunted nightmare fear", french="qui fait peur", genres=("Horror",), feeling=True),
-    Mood("sad", r"\bsad\b|tristes?|qui (?:me |nous |te )?fait? pleurer|tear[- ]?jerkers?|makes? (?:you|me|us) cry",
+    Mood("sad", r"\bsad\b|tristes?|qui (?:me |nous |te )?fait? pleurer|tear[- ]?jerkers?|makes? (?:you|me|us) cry|"
+         r"(?:envie de|veux|besoin de|want to|need to|wanna) (?:pleurer|cry)",
          "tragedy grief loss death cancer", french="triste", genres=("Drama",), feeling=True),
     Mood("romantic", "romantic|(?:chose de |truc )romantiques?",
          "love romance falls in love", french="romantique", genres=("Romance",), feeling=True),

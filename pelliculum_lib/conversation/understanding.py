@@ -48,6 +48,8 @@ _CUES = re.compile(
 #: A title *before* these: "Zodiac was great", "Amélie c'est mon film préféré", "whiplash blew me away".
 _POST_CUES = re.compile(
     r"\s+(?:was|is|were|blew|rocked|has been|c'est|c est|etait|m'a|m a|a ete|reste|est|etait)\b", re.IGNORECASE)
+#: A language said not to be wanted: "not in english", "pas en anglais", "no french films".
+_NOT_LANGUAGE = re.compile(r"(?:\bnot|\bno|\bpas|\bsauf|\bexcept|\bwithout|\bsans|\bjamais)\s+(?:in\s+|en\s+|a\s+|un\s+)?$")
 #: Words after which a lowercase liked film has ended ("toy story avec les enfants", "heat from the 90s").
 _RUNS_ON = frozenset("avec with from des for pour in en sorti sortis released made qui that but mais".split())
 #: A critique beside a film of one's own ("like Fargo but funnier") asks for a mood, not a change of the answer.
@@ -121,7 +123,7 @@ _ALSO_AFTER = re.compile(r"^[^,.;!?]{0,12}\b(?:too|as well|aussi|egalement)\b")
 _ORDINAL_ALONE = re.compile(r"\W*(?:and |what about |how about |et |quid du |et pour )?(?:the |le |la |du )?(" + _ORD +
                             r")(?: one| film| movie)?\W*")
 #: Words before a person written in lowercase: "with de niro", "avec depardieu", "starring freeman and".
-_PERSON_BEFORE = re.compile(r"\b(?:with|avec|starring|featuring|by|de|and|et|sans|without|no|pas de|not)\s+$")
+_PERSON_BEFORE = re.compile(r"(?:\b(?:with|avec|starring|featuring|by|de|and|et|sans|without|no|pas de|not)|\bw/)\s*$")
 #: Words that make a popular lowercase title mid-sentence a reference: "shaun of the dead level", "is my comfort
 #: movie", "we loved back to the future" (not "a mission behind enemy lines, gadgets and double crosses").
 _REFERENCE_WORDS = re.compile(r"\b(?:level|vibes?|than|loved?|liked?|enjoyed|favou?rite|comfort|similar|same|close|"
@@ -474,7 +476,10 @@ _YEARS = [
 ]
 _NUMBER = r"(\d+(?:[.,]\d+)?|one|two|three|four|un|une|deux|trois|quatre)"
 #: A duration's unit, its minutes after hours ("2h30", "1 h 45") or its half ("two and a half hours").
-_UNIT = r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)(?:\b|(?=\d))(?:\s*(\d\d)\b|\s*(?:and a half|et demie?))?"
+_UNIT = (r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)(?:\b|(?=\d))(?:\s*(\d\d|dix|quinze|vingt|trente|quarante|"
+         r"cinquante)\b|\s*(?:and a half|et demie?))?")
+#: Minutes said after the hours ("une heure quarante").
+_MINUTE_WORDS = {"dix": 10, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
 _RUNTIME = [
     (re.compile(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
                 r"(?:not|no|(?:is|are|was)n[’']?t) longer than|nothing (?:over|above|longer than|more than)|not over|"
@@ -511,6 +516,7 @@ _MIN_RUNTIME = [
      _duration),
     (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*(?:minimum|or more|ou plus|et plus|and up|or longer|at least|au moins)\b"),
      _duration),
+    (re.compile(r"\b" + _NUMBER + _UNIT + r"\s*\+"), _duration),  # "a 2h+ epic"
 ]
 _RATING = [
     (re.compile(r"\b(?:well|highly|high|top|best|tres bien|bien|mieux)[- ]?(?:rated|reviewed|notee?s?)\b|"
@@ -549,6 +555,11 @@ def _language(reading: _Reading, folded: str) -> None:
             before = re.findall(r"[a-z']+", folded[max(0, m.start() - LANGUAGE_CONTEXT):m.start()])[-3:]
             after = re.findall(r"[a-z']+", folded[m.end():m.end() + LANGUAGE_CONTEXT])[:2]
             last = not re.search(r"[a-z]", folded[m.end():])  # "revenge thriller, violent, korean"
+            if _NOT_LANGUAGE.search(folded[max(0, m.start() - 24):m.start()]) or \
+                    re.match(r"\s*(?:subtitles?|subs|dub\w*)\b", folded[m.end():]) or \
+                    re.search(r"(?:sous[- ]titres?|sous[- ]titrees?|double|doublee?s?|vost)\s*(?:en\s+)?$",
+                              folded[max(0, m.start() - 24):m.start()]):
+                continue  # "not in english please, something in spanish", "with english subtitles"
             if m[1] or m[2] or last or set(before) & _FILM_WORDS or set(after) & _FILM_WORDS:
                 reading.add(m.start(), m.end(), "original_language", code)
 
@@ -1169,7 +1180,7 @@ def _decades(first: str, second: str) -> tuple[int, int] | None:
 def _minutes(amount: str, unit: str, extra: str | None, half: bool) -> int:
     value = float(NUMBER_WORDS[amount]) if amount in NUMBER_WORDS else float(amount.replace(",", "."))
     if unit.startswith("h"):
-        minutes = value * 60 + (int(extra) if extra else 0) + (30 if half else 0)
+        minutes = value * 60 + (_MINUTE_WORDS.get(extra) or int(extra) if extra else 0) + (30 if half else 0)
     else:
         minutes = value
     return int(round(minutes))
