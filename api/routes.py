@@ -72,7 +72,8 @@ def health(request: Request, service: Service) -> Health:
                   backend=s.backend, catalogue_films=service.store.size,
                   candidate_films=len(service.recommender.candidates),
                   precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None,
-                  meaning=service.meaning_status(), reader=service.dialogue.reading)
+                  meaning=service.meaning_status(), reader=service.dialogue.reading,
+                  model_reads=service.dialogue.model_reads)
 
 
 @router.post("/recommend/", response_model=RecommendResponse,

@@ -190,6 +190,8 @@ class Meaning(BaseModel):
     encoder: str = Field(description="e5-small, minilm or off")
     status: str = Field(description="ready | building (descriptions read as words meanwhile) | failed | off")
     progress: float = Field(description="Share of the film vectors built (1.0 when ready)")
+    titles: str = Field("off", description="The most-voted titles' vectors, built after the film vectors (a title "
+                                           "in another language is then suggested): ready | building | failed | off")
 
 
 class Health(BaseModel):
@@ -209,4 +211,6 @@ class Health(BaseModel):
     meaning: Meaning = Field(description="The sentence encoder behind descriptions and 'same feel' answers")
     reader: str = Field("rules", description="Who reads chat messages: rules, model (the phase-5 fine-tuned "
                                              "SmolLM2) or hybrid (the model where the rules leave words unexplained)")
+    model_reads: int = Field(0, description="Messages the reader model has read since the start (the others: the "
+                                            "rules, or the rules' reading kept when the model was busy or slow)")
 

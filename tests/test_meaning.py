@@ -272,7 +272,7 @@ def meaning_client(tmp_path_factory, full_data):
 
 def test_the_service_answers_descriptions_and_says_its_encoder_is_ready(meaning_client):
     assert meaning_client.get("/health").json()["meaning"] == {"encoder": "e5-small", "status": "ready",
-                                                              "progress": 1.0}
+                                                              "progress": 1.0, "titles": "ready"}
     body = meaning_client.post("/chat", json={"message": "un film avec un requin qui attaque des nageurs"}).json()
     assert body["language"] == "fr" and body["recommendations"]
     assert body["recommendations"][0]["title"] in SHARK_FILMS
@@ -283,9 +283,20 @@ def test_the_service_answers_descriptions_and_says_its_encoder_is_ready(meaning_
 
 @pytest.mark.parametrize("message, title", [("des films comme le silence des agneaux", "The Silence of the Lambs"),
                                             ("j'ai adoré retour vers le futur", "Back to the Future")])
-def test_a_title_said_in_french_is_offered_as_the_film_it_translates(meaning_client, message, title):
+def test_a_french_release_title_is_answered_as_its_film(meaning_client, message, title):
     body = meaning_client.post("/chat", json={"message": message}).json()
-    assert body["status"] == "unknown" and body["suggestions"][0]["title"] == title, body["reply"]
+    assert body["status"] == "ok" and body["film"]["title"] == title, body["reply"]
+    assert title not in [r["title"] for r in body["recommendations"]]
+
+
+def test_title_vectors_find_the_film_a_french_title_translates(meaning_client):
+    """Titles outside the French table are only ever suggested, from the title vectors (built after the films)."""
+    from pelliculum_lib.recommending.meaning import title_matches
+
+    service = meaning_client.app.state.service
+    assert meaning_client.get("/health").json()["meaning"]["titles"] == "ready"
+    found = title_matches(service.meaning.titles, "Le Silence des agneaux")
+    assert found and service.store.get(found[:1])[0].title == "The Silence of the Lambs"
 
 
 @pytest.mark.parametrize("payload", [{"message": "a shark film\x00"}, {"message": "shark " * 120},
@@ -296,7 +307,8 @@ def test_bad_input_with_descriptions_still_gets_a_clear_422(meaning_client, payl
 
 
 def test_health_says_meaning_is_off_when_it_is(client):
-    assert client.get("/health").json()["meaning"] == {"encoder": "off", "status": "off", "progress": 0.0}
+    assert client.get("/health").json()["meaning"] == {"encoder": "off", "status": "off", "progress": 0.0,
+                                                        "titles": "off"}
 
 
 def test_the_service_uses_the_weights_notebook_09_chose_on_dev():

@@ -328,7 +328,8 @@ class MeaningBuild:
 
     ``vectors`` is ``None`` until they are ready (the chat then ranks descriptions by words); ``titles``, the
     vectors of the most voted films' titles alone (``titles=(ids, titles)``), follow them;
-    ``status`` is ``off`` | ``building`` | ``ready`` | ``failed`` and ``progress`` a share."""
+    ``status`` is ``off`` | ``building`` | ``ready`` | ``failed`` and ``progress`` a share; ``titles_status`` says
+    the same of the title vectors (``off`` when none were asked for)."""
 
     def __init__(self, ids: np.ndarray, texts: list[str], load: Callable[[], TextEncoder], cache_dir: Path,
                  background: bool = True, titles: tuple[np.ndarray, list[str]] | None = None):
@@ -337,6 +338,7 @@ class MeaningBuild:
         self.status, self.progress, self.error = "building", 0.0, ""
         self._args = (ids, texts, load, cache_dir)
         self._titles = titles
+        self.titles_status = "off" if titles is None else "building"
         self._thread = threading.Thread(target=self._run, name="film-vectors", daemon=True)
         if background:
             self._thread.start()
@@ -355,12 +357,15 @@ class MeaningBuild:
         except Exception as error:  # noqa: BLE001 - the chat keeps working on words; health says why
             log.exception("Film vectors could not be built")
             self.status, self.error = "failed", f"{type(error).__name__}: {error}"
+            self.titles_status = "failed" if self._titles is not None else "off"
             return
         if self._titles is not None:
             try:
                 self.titles = cached_vectors(*self._titles, encoder, cache_dir)
+                self.titles_status = "ready"
             except Exception:  # noqa: BLE001 - titles in other languages only lose their suggestions
                 log.exception("Title vectors could not be built")
+                self.titles_status = "failed"
 
     def wait(self, timeout: float | None = None) -> FilmVectors | None:
         if self._thread.is_alive():

@@ -122,9 +122,9 @@ class RecommendationService:
     def meaning_status(self) -> dict:
         """The film vectors' state, as ``/health`` reports it."""
         if self.meaning is None:
-            return {"encoder": "off", "status": "off", "progress": 0.0}
+            return {"encoder": "off", "status": "off", "progress": 0.0, "titles": "off"}
         return {"encoder": self.settings.meaning, "status": self.meaning.status,
-                "progress": round(self.meaning.progress, 3)}
+                "progress": round(self.meaning.progress, 3), "titles": self.meaning.titles_status}
 
     # -- recommendations --------------------------------------------------------------------
     def resolve(self, title: str) -> Resolution:
