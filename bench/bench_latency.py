@@ -29,7 +29,7 @@ import time
 import httpx
 import numpy as np
 
-from live_server import percentiles, rss_mib, serve
+from live_server import concurrent_posts, percentiles, rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.modeling.llamacpp import cached_gguf
@@ -70,25 +70,8 @@ def measure(backend: str, films: list[str], warm: int, concurrent: int, starts: 
                 warm_times.append(time.perf_counter() - started)
         # Throughput: concurrent clients over the other half of the films (cold) and repeated ones.
         rest = films[len(films) // 2:]
-        results, lock = [], threading.Lock()
-
-        def client(index: int) -> None:
-            with httpx.Client(base_url=url, timeout=120) as http:
-                for j in range(6):
-                    title = rest[(index * 3 + j) % len(rest)] if j % 2 == 0 else films[j % 5]
-                    started = time.perf_counter()
-                    try:
-                        ok = http.post("/recommend/", json={"title": title}).status_code == 200
-                    except httpx.HTTPError:
-                        ok = False
-                    with lock:
-                        results.append((ok, time.perf_counter() - started))
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrent)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        wall = time.perf_counter() - started
+        results, wall = concurrent_posts(url, "/recommend/", lambda index: [
+            {"title": rest[(index * 3 + j) % len(rest)] if j % 2 == 0 else films[j % 5]} for j in range(6)], concurrent)
         rss = rss_mib(proc.pid)
     readies = [ready]
     for _ in range(starts - 1):  # start-up again (answer cache and GGUF already there): a median, not one draw

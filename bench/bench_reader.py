@@ -21,13 +21,12 @@ import argparse
 import json
 import platform
 import tempfile
-import threading
 import time
 
 import httpx
 import numpy as np
 
-from live_server import percentiles, rss_mib, serve
+from live_server import concurrent_posts, percentiles, rss_mib, serve
 from pelliculum_lib.config import PROJECT_ROOT, get_settings
 from pelliculum_lib.data.catalogue import Catalogue
 from pelliculum_lib.data.messages import held_out_messages, load_messages
@@ -63,24 +62,7 @@ def timed_turns(url: str, texts: list[str]) -> list[float]:
 
 
 def concurrent_turns(url: str, texts: list[str], clients: int) -> dict:
-    results, lock = [], threading.Lock()
-
-    def client(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
-            for text in texts[index::clients]:
-                started = time.perf_counter()
-                try:
-                    ok = http.post("/chat", json={"message": text}).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                with lock:
-                    results.append((ok, time.perf_counter() - started))
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    wall = time.perf_counter() - started
+    results, wall = concurrent_posts(url, "/chat", lambda i: [{"message": t} for t in texts[i::clients]], clients, 60)
     return {"clients": clients, "requests": len(results), "errors": sum(not ok for ok, _ in results),
             "p95_s": round(percentiles([s for _, s in results])["p95"], 3), "throughput_rps": round(len(results) / wall, 2)}
 

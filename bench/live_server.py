@@ -6,8 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +30,30 @@ def percentiles(values: Sequence[float], keys: Sequence[str] = ("p50", "p95")) -
     """The ``keys`` of ``values``: percentiles ``pNN`` and ``max``."""
     array = np.asarray(values, dtype=np.float64)
     return {key: float(array.max()) if key == "max" else float(np.percentile(array, float(key[1:]))) for key in keys}
+
+
+def concurrent_posts(url: str, path: str, bodies: Callable[[int], list[dict]], clients: int,
+                     timeout: float = 120.0) -> tuple[list[tuple[bool, float]], float]:
+    """``clients`` threads, client ``i`` POSTing ``bodies(i)`` to ``path`` one after the other: every
+    ``(ok, seconds)`` (ok: a 200) and the wall time of the whole."""
+    results, lock = [], threading.Lock()
+
+    def client(index: int) -> None:
+        with httpx.Client(base_url=url, timeout=timeout) as http:
+            for body in bodies(index):
+                started = time.perf_counter()
+                try:
+                    ok = http.post(path, json=body).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    results.append((ok, time.perf_counter() - started))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return results, time.perf_counter() - started
 
 
 @contextmanager
