@@ -278,6 +278,11 @@ def test_languages_not_wanted_subtitles_minutes_in_words_and_shorthand(parser, m
     assert {slot: getattr(request, slot) for slot in expected} == expected
 
 
+def test_words_about_subtitles_and_who_watched_leave_no_description(parser):
+    assert parser.parse("any french movies with english subtitles? something romantic").request.description == "romantic"
+    assert parser.parse("on a regardé là-haut avec les enfants, ils ont adoré").request.description is None
+
+
 def test_a_comparison_with_ones_own_film_asks_for_a_mood(parser, labels):
     request = parser.parse("something like fargo but funnier").request
     assert labels[request.film] == "Fargo" and request.mood == ["funny"] and request.directions == []

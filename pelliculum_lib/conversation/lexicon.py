@@ -259,7 +259,8 @@ DESCRIPTION_STOP = {
     "environ", "about", "around", "roughly", "humeur", "mood", "est-ce", "montrer", "montres", "conseilles",
     "proposes", "recommandes", "suggeres", "donner", "donnes", "sure", "else", "sais", "know", "think", "pense",
     "remove", "drop", "skip", "enleve", "enlever", "retire", "retirer", "vire", "virer", "supprime", "qqch", "qqc",
-    "way", "stuff", "bit", "dans",
+    "way", "stuff", "bit", "dans", "ont", "avons", "on", "adore", "adores", "kiffe",
+    "subtitles", "subtitled", "subs", "sous-titres", "sous-titre", "vost", "vostfr",
 }
 
 

@@ -555,11 +555,13 @@ def _language(reading: _Reading, folded: str) -> None:
             before = re.findall(r"[a-z']+", folded[max(0, m.start() - LANGUAGE_CONTEXT):m.start()])[-3:]
             after = re.findall(r"[a-z']+", folded[m.end():m.end() + LANGUAGE_CONTEXT])[:2]
             last = not re.search(r"[a-z]", folded[m.end():])  # "revenge thriller, violent, korean"
-            if _NOT_LANGUAGE.search(folded[max(0, m.start() - 24):m.start()]) or \
-                    re.match(r"\s*(?:subtitles?|subs|dub\w*)\b", folded[m.end():]) or \
+            subtitles = re.match(r"\s*(?:subtitles?|subs|dub\w*)\b", folded[m.end():])
+            if _NOT_LANGUAGE.search(folded[max(0, m.start() - 24):m.start()]) or subtitles or \
                     re.search(r"(?:sous[- ]titres?|sous[- ]titrees?|double|doublee?s?|vost)\s*(?:en\s+)?$",
                               folded[max(0, m.start() - 24):m.start()]):
-                continue  # "not in english please, something in spanish", "with english subtitles"
+                # "not in english please, something in spanish", "with english subtitles": said, not wanted
+                reading.add(m.start(), m.end() + (subtitles.end() if subtitles else 0), "unwanted", code)
+                continue
             if m[1] or m[2] or last or set(before) & _FILM_WORDS or set(after) & _FILM_WORDS:
                 reading.add(m.start(), m.end(), "original_language", code)
 
