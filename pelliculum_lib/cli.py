@@ -1,4 +1,4 @@
-"""The one command line: ``pelliculum data stats | train | phase4-data | recommend | evaluate | export | serve |
+"""The one command line: ``pelliculum data stats | train | checkpoint-adapter | phase4-data | recommend | evaluate | export | serve |
 precompute``."""
 
 from __future__ import annotations
@@ -212,6 +212,24 @@ def _add_data(commands) -> None:
     stats.set_defaults(func=cmd_data_stats)
 
 
+def cmd_checkpoint_adapter(args: argparse.Namespace) -> int:
+    from pelliculum_lib.training.lora import adapter_from_checkpoint
+
+    checkpoint = Path(args.checkpoint)
+    if not (checkpoint / "trainer_state.json").is_file():
+        raise ValueError(f"{checkpoint}: not a training checkpoint (no trainer_state.json)")
+    print(json.dumps(adapter_from_checkpoint(checkpoint, Path(args.adapter_dir), args.note), indent=1))
+    return 0
+
+
+def _add_checkpoint_adapter(commands) -> None:
+    sub = commands.add_parser("checkpoint-adapter", help="a stopped run's checkpoint as an adapter, summary and curve")
+    sub.add_argument("checkpoint", help="e.g. outputs/phase5-reader-2/checkpoint-1000")
+    sub.add_argument("adapter_dir", help="where the adapter goes, e.g. models/pelliculum-reader")
+    sub.add_argument("--note", default="", help="why the run stopped there (kept in summary.json)")
+    sub.set_defaults(func=cmd_checkpoint_adapter)
+
+
 def _add_train(commands) -> None:
     d = TrainConfig()
     train = commands.add_parser("train", help="LoRA fine-tuning of one phase (TRL SFTTrainer)")
@@ -320,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pelliculum", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_data, _add_train, _add_phase4_data, _add_recommend, _add_evaluate, _add_export, _add_serve,
+    for add in (_add_data, _add_train, _add_checkpoint_adapter, _add_phase4_data, _add_recommend, _add_evaluate, _add_export, _add_serve,
                 _add_precompute):
         add(commands)
     return parser

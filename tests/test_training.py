@@ -69,6 +69,37 @@ def test_interrupted_training_resumes_from_its_checkpoint(sample_catalogue, sett
     assert steps == [5, 6]  # only the steps after the checkpoint were trained again
 
 
+def test_a_checkpoint_becomes_an_adapter_that_loads(trained, settings, tmp_path):
+    """A run stopped by a session's end keeps its last checkpoint as the adapter, its summary saying where."""
+    from pelliculum_lib.training.lora import adapter_from_checkpoint
+
+    summary = adapter_from_checkpoint(trained.output_dir / "checkpoint-4", tmp_path / "adapter", note="stopped")
+    assert summary["steps"] == 4 and summary["planned_steps"] == 8 and summary["note"] == "stopped"
+    assert len([r for r in json.loads((tmp_path / "adapter" / "history.json").read_text()) if "loss" in r]) == 4
+    import torch
+    from safetensors.torch import load_file
+
+    kept, final = (load_file(str(d / "adapter_model.safetensors")) for d in (tmp_path / "adapter", trained.adapter_dir))
+    assert set(kept) == set(final) and all(v.dtype == torch.float16 for v in kept.values())
+    assert any(not torch.equal(kept[k], final[k]) for k in kept)  # step 4's weights, not step 8's
+    tuned, _ = load_model(adapter=tmp_path / "adapter", settings=settings)  # and it loads as an adapter
+    assert tuned is not None
+
+
+def test_a_continued_run_starts_from_the_adapter_it_is_given(trained, sample_catalogue, settings, tmp_path):
+    cfg = tiny_config(max_steps=1, init_adapter=str(trained.adapter_dir))
+    trainer, _ = build_trainer(cfg, sample_catalogue, settings, tmp_path)
+    import torch
+    from safetensors.torch import load_file
+
+    saved = load_file(str(trained.adapter_dir / "adapter_model.safetensors"))
+    name = next(k for k in saved if "lora_B" in k)
+    param = dict(trainer.model.named_parameters())
+    loaded = next(v for k, v in param.items() if k.replace(".default", "").endswith(name.split("base_model.model.")[-1]))
+    assert torch.allclose(loaded.detach().float(), saved[name].float(), atol=1e-3)  # not a fresh (zero) LoRA B
+    assert loaded.requires_grad
+
+
 def test_the_same_entry_point_runs_under_accelerate_launch(tmp_path, sample_data):
     """The distributed path, as far as a CPU can test it: `accelerate launch` of the CLI trains and saves."""
     import os

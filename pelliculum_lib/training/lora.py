@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -221,3 +222,30 @@ def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settin
     log.info("Trained %s: %s steps in %.0f s, final loss %s", cfg.name(), summary["steps"], seconds,
              summary["final_loss"])
     return TrainResult(output_dir=output_dir, adapter_dir=adapter_dir, summary=summary, history=history.records)
+
+
+def adapter_from_checkpoint(checkpoint: Path, adapter_dir: Path, note: str = "") -> dict:
+    """A run stopped before its last step (a session's end) keeps its last checkpoint: its LoRA weights as the
+    adapter (fp16), with the checkpoint's loss history, a loss curve and a summary that says where it stopped."""
+    from safetensors.torch import load_file, save_file
+
+    from pelliculum_lib.plots import plot_loss_curve
+
+    checkpoint, adapter_dir = Path(checkpoint), Path(adapter_dir)
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    adapter_dir.mkdir(parents=True, exist_ok=True)
+    weights = load_file(str(checkpoint / "adapter_model.safetensors"))
+    save_file({k: v.to(torch.float16) for k, v in weights.items()}, str(adapter_dir / "adapter_model.safetensors"))
+    shutil.copy(checkpoint / "adapter_config.json", adapter_dir / "adapter_config.json")
+    history = [{k: v for k, v in r.items() if isinstance(v, (int, float))} for r in state["log_history"]]
+    train_losses = [r["loss"] for r in history if "loss" in r]
+    eval_losses = [r["eval_loss"] for r in history if "eval_loss" in r]
+    summary = {"run": checkpoint.parent.name, "checkpoint": checkpoint.name, "steps": int(state["global_step"]),
+               "planned_steps": int(state["max_steps"]), "epochs": float(state["epoch"]),
+               "batch_size": int(state["train_batch_size"]), "first_loss": train_losses[0] if train_losses else None,
+               "final_loss": train_losses[-1] if train_losses else None,
+               "final_eval_loss": eval_losses[-1] if eval_losses else None, "note": note}
+    (adapter_dir / "history.json").write_text(json.dumps(history, indent=1))
+    (adapter_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    plot_loss_curve(history, adapter_dir / "loss_curve.png", title=f"{summary['run']} ({summary['steps']} steps)")
+    return summary
