@@ -218,7 +218,8 @@ def cmd_checkpoint_adapter(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint)
     if not (checkpoint / "trainer_state.json").is_file():
         raise ValueError(f"{checkpoint}: not a training checkpoint (no trainer_state.json)")
-    print(json.dumps(adapter_from_checkpoint(checkpoint, Path(args.adapter_dir), args.note), indent=1))
+    print(json.dumps(adapter_from_checkpoint(checkpoint, Path(args.adapter_dir), args.note, args.device,
+                                             args.train_examples), indent=1))
     return 0
 
 
@@ -227,6 +228,8 @@ def _add_checkpoint_adapter(commands) -> None:
     sub.add_argument("checkpoint", help="e.g. outputs/phase5-reader-2/checkpoint-1000")
     sub.add_argument("adapter_dir", help="where the adapter goes, e.g. models/pelliculum-reader")
     sub.add_argument("--note", default="", help="why the run stopped there (kept in summary.json)")
+    sub.add_argument("--device", help="where it trained (kept in summary.json), e.g. cpu")
+    sub.add_argument("--train-examples", type=int, help="the run's training examples (kept in summary.json)")
     sub.set_defaults(func=cmd_checkpoint_adapter)
 
 

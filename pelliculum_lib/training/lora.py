@@ -224,9 +224,11 @@ def train(cfg: TrainConfig, catalogue: Catalogue | None = None, settings: Settin
     return TrainResult(output_dir=output_dir, adapter_dir=adapter_dir, summary=summary, history=history.records)
 
 
-def adapter_from_checkpoint(checkpoint: Path, adapter_dir: Path, note: str = "") -> dict:
+def adapter_from_checkpoint(checkpoint: Path, adapter_dir: Path, note: str = "", device: str | None = None,
+                            train_examples: int | None = None) -> dict:
     """A run stopped before its last step (a session's end) keeps its last checkpoint: its LoRA weights as the
-    adapter (fp16), with the checkpoint's loss history, a loss curve and a summary that says where it stopped."""
+    adapter (fp16), with the checkpoint's loss history, a loss curve and a summary that says where it stopped
+    (``seconds_per_step`` from the times its last kept checkpoints were written)."""
     from safetensors.torch import load_file, save_file
 
     from pelliculum_lib.plots import plot_loss_curve
@@ -245,6 +247,11 @@ def adapter_from_checkpoint(checkpoint: Path, adapter_dir: Path, note: str = "")
                "batch_size": int(state["train_batch_size"]), "first_loss": train_losses[0] if train_losses else None,
                "final_loss": train_losses[-1] if train_losses else None,
                "final_eval_loss": eval_losses[-1] if eval_losses else None, "note": note}
+    saved = sorted((int(p.name.split("-")[1]), p.stat().st_mtime) for p in checkpoint.parent.glob("checkpoint-*")
+                   if (p / "trainer_state.json").is_file())
+    if len(saved) >= 2 and saved[-1][0] > saved[0][0]:
+        summary["seconds_per_step"] = round((saved[-1][1] - saved[0][1]) / (saved[-1][0] - saved[0][0]), 3)
+    summary.update({k: v for k, v in (("device", device), ("train_examples", train_examples)) if v is not None})
     (adapter_dir / "history.json").write_text(json.dumps(history, indent=1))
     (adapter_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     plot_loss_curve(history, adapter_dir / "loss_curve.png", title=f"{summary['run']} ({summary['steps']} steps)")
