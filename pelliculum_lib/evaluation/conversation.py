@@ -47,13 +47,13 @@ def slot_table(parser: Parser | None, messages: list[dict], labels: dict[int, st
     for i, item in enumerate(messages):
         got = request_slots(requests[i], labels) if requests is not None else parsed_slots(parser, item["message"], labels)
         expected = {**default, **item["expect"]}
-        row = {"id": item["id"], "language": item["language"], "message": item["message"]}
+        row = {"id": item["id"], "language": item["language"], "message": item["message"], "errors": []}
         for slot in SLOTS:
             want, have = _normal(slot, expected[slot]), _normal(slot, got[slot])
             row[f"{slot}_ok"] = want == have
             row[f"{slot}_used"] = want != _normal(slot, default[slot]) or have != _normal(slot, default[slot])
             if want != have:
-                row.setdefault("errors", []).append(f"{slot}: expected {want!r}, got {have!r}")
+                row["errors"].append(f"{slot}: expected {want!r}, got {have!r}")
         row["all_ok"] = all(row[f"{s}_ok"] for s in SLOTS)
         rows.append(row)
     frame = pd.DataFrame(rows)
