@@ -257,6 +257,31 @@ def test_french_titles_and_liked_films_said_in_passing(parser, labels, message, 
     assert labels[request.film] == film and [labels[f] for f in request.liked] == liked
 
 
+@pytest.mark.parametrize("message, film, liked", [
+    ("my brother loves the terminator, any ideas for him?", "The Terminator", []),
+    ("if you liked zodiac, what comes next", "Zodiac", []),
+    ("seen heat and ronin, more like them", "Heat", ["Ronin"]),  # "them" points back: no "Them!"
+    ("un truc genre whiplash", "Whiplash", []),
+    ("on cherche un film comme le voyage de chihiro", "Spirited Away", []),  # a film without TMDb facts
+    ("fenêtre sur cour est mon préféré, d'autres idées ?", "Rear Window (TMDB 567)", []),
+])
+def test_liked_films_of_others_pronouns_and_french_titles_of_films_without_facts(parser, labels, message, film, liked):
+    request = parser.parse(message).request
+    assert labels[request.film] == film and [labels[f] for f in request.liked] == liked
+    assert request.description is None
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("un polar où jouent de niro et joe pesci", {"people": ["Joe Pesci", "Robert De Niro"], "genres": ["Crime"]}),
+    ("un film de plus de 2h15", {"min_runtime": 135, "max_runtime": None}),
+    ("something that runs more than 1h30", {"min_runtime": 90, "max_runtime": None}),
+    ("a gangster movie from the 70s", {"mood": ["mafia"], "genres": [], "year_min": 1970}),
+])
+def test_actors_after_a_verb_a_minimum_before_a_duration_and_gangsters(parser, message, expected):
+    request = parser.parse(message).request
+    assert {slot: getattr(request, slot) for slot in expected} == expected
+
+
 def test_a_lowercase_filler_part_is_no_liked_film_and_a_rare_first_name_is_a_person(parser):
     assert parser.parse("i loved heat and a movie").request.liked == []
     assert parser.parse("a crime movie with denzel").request.people == ["Denzel Washington"]
@@ -409,16 +434,16 @@ def test_removing_a_chip_asks_again_without_it(dialogue):
 
 
 def test_an_unknown_title_is_looked_up_on_tmdb_when_allowed(dialogue, full_catalogue):
-    amelie = int(full_catalogue.movies.loc[full_catalogue.movies["label"] == "Amelie", "id"].iloc[0])
-    offline = dialogue.reply("Propose-moi des films comme Le fabuleux destin d'Amélie Poulain")
+    film = int(full_catalogue.movies.loc[full_catalogue.movies["title"] == "French Fried Vacation", "id"].iloc[0])
+    offline = dialogue.reply("Propose-moi des films comme Les Bronzés font du ski")  # a French title outside the table
     assert offline.status == "unknown"
     searched = []
-    dialogue.search_titles = lambda query: searched.append(query) or [amelie]
+    dialogue.search_titles = lambda query: searched.append(query) or [film]
     try:
-        online = dialogue.reply("Propose-moi des films comme Le fabuleux destin d'Amélie Poulain")
+        online = dialogue.reply("Propose-moi des films comme Les Bronzés font du ski")
     finally:
         dialogue.search_titles = None
-    assert online.status == "ok" and online.film == amelie and searched
+    assert online.status == "ok" and online.film == film and searched
 
 
 # --------------------------------------------------------------------------- bounded and hostile

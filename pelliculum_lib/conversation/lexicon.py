@@ -15,7 +15,7 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"comedies? musicales?|musicals?|films? musica(?:l|ux)", ("Music",)),
     (r"science[- ]?fiction|sci[- ]?fi|scifi|\bsf\b", ("Science Fiction",)),
     (r"animated|animation|cartoons?|dessins?[- ]animes?|\banime\b", ("Animation",)),
-    (r"polars?|policiers?|\bcrimes?\b|gangster films?", ("Crime",)),
+    (r"polars?|policiers?|\bcrimes?\b", ("Crime",)),
     (r"horror|horreur|epouvante|horrifique", ("Horror",)),
     # "family" names the genre ("a family film", "for the family"), not a plot's family ("a family moves in")
     (r"\bkids?\b|children'?s?|pour (?:les )?(?:enfants|petits)|\bfamily\b(?=[- ](?:[a-z]+ )?(?:films?|movies?|comed|animat|"
@@ -261,6 +261,10 @@ DESCRIPTION_STOP = {
     "remove", "drop", "skip", "enleve", "enlever", "retire", "retirer", "vire", "virer", "supprime", "qqch", "qqc",
     "way", "stuff", "bit", "dans", "ont", "avons", "on", "adore", "adores", "kiffe",
     "subtitles", "subtitled", "subs", "sous-titres", "sous-titre", "vost", "vostfr",
+    # who liked a film: "my wife adores notting hill, what would she like?" has no description
+    "she", "he", "him", "loves", "likes", "enjoys", "enjoyed", "liked", "loved", "wife", "husband", "girlfriend",
+    "boyfriend", "partner", "dad", "mum", "mom", "father", "mother", "kids", "son", "daughter", "copine", "copain",
+    "femme", "mari", "papa", "maman", "pere", "mere", "enfants", "fils", "fille",
 }
 
 

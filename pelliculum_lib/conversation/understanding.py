@@ -36,15 +36,18 @@ _CUES = re.compile(
     r"(?:apres avoir (?:vu|regarde|revu)|after (?:having )?(?:seen|watched)|similar to|similar with|films? like|movies? like|something like|anything like|(?<!-)\blike\b|such as|as good as|"
     r"fans? of|\bafter(?: watching| seeing)?|i (?:have |just |also |really |also really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|i love|"
     r"(?:we|they|my \w+|our \w+) (?:have |just |all |both |really |'ve )?(?:loved|liked|enjoyed|watched|saw|adored)|"
-    r"(?:^|(?<=[,.;!?] ))(?:just |finally |recently )?(?:watched|rewatched|saw|loved|adored|enjoyed)|"
+    r"(?:my|our) \w+ (?:really |just )?(?:loves|adores|likes|enjoys)|if (?:you|u|we|they) (?:really )?(?:enjoyed|liked|loved)|"
+    r"(?:^|(?<=[,.;!?] ))(?:just |finally |recently )?(?:watched|rewatched|saw|seen|loved|adored|enjoyed)|"
     r"(?:on a|nous avons|(?<!n')ont|avons) (?:bien |beaucoup |vraiment |tous |toutes )?(?:adore|aime|vu|revu|kiffe|regarde)|"
     r"i like|i enjoyed|(?:favou?rite|fave)(?: film| movie)? (?:is|was|ever is)|mon (?:film )?(?:prefere|favori) (?:c'est|est)|in the vein of|in the style of|along the lines of|reminds? me of|the same as|same vibe as|"
-    r"\bcomme\b|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
+    r"\bcomme\b|\b(?:un |des )?(?:films?|trucs?|chose) genre|similaires? (?:a|au|aux)|semblables? (?:a|au|aux)|proches? de|du genre(?: de)?|dans le style de|"
     r"dans le genre d[e']|du style d[e']|"
     r"dans la veine de|facon|j['’ ]?ai (?:aussi |egalement |bien |beaucoup |vraiment |aussi beaucoup |aussi vraiment )?(?:adore|aime|vu|revu|kiffe|regarde)|j['’]adore|"
     r"j['’]aime|\bapres\b|qui ressemblent? a|qui ressemblent? au|a la|dans l'esprit d[e']|"
     r"(?:le|la|du|de la) meme (?:esprit|ambiance|atmosphere|style|veine|ton|genre|univers) qu(?:e|['’])|"
     r"(?:the )?same (?:vibe|feel|feeling|mood|atmosphere|tone|spirit) as)(?:\s+|(?<=['’]))", re.IGNORECASE)
+#: Lowercase words after a cue that point back rather than name a film.
+_PRONOUNS = frozenset("it them that this those these one ones ça ca lui eux celui celle ceux celles".split())
 #: A title *before* these: "Zodiac was great", "Amélie c'est mon film préféré", "whiplash blew me away".
 _POST_CUES = re.compile(
     r"\s+(?:was|is|were|blew|rocked|has been|c'est|c est|etait|m'a|m a|a ete|reste|est|etait)\b", re.IGNORECASE)
@@ -123,7 +126,8 @@ _ALSO_AFTER = re.compile(r"^[^,.;!?]{0,12}\b(?:too|as well|aussi|egalement)\b")
 _ORDINAL_ALONE = re.compile(r"\W*(?:and |what about |how about |et |quid du |et pour )?(?:the |le |la |du )?(" + _ORD +
                             r")(?: one| film| movie)?\W*")
 #: Words before a person written in lowercase: "with de niro", "avec depardieu", "starring freeman and".
-_PERSON_BEFORE = re.compile(r"(?:\b(?:with|avec|starring|featuring|by|de|and|et|sans|without|no|pas de|not)|\bw/)\s*$")
+_PERSON_BEFORE = re.compile(r"(?:\b(?:with|avec|starring|featuring|by|de|and|et|sans|without|no|pas de|not|jouent|joue|"
+                            r"plays?|stars?)|\bw/)\s*$")
 #: Words that make a popular lowercase title mid-sentence a reference: "shaun of the dead level", "is my comfort
 #: movie", "we loved back to the future" (not "a mission behind enemy lines, gadgets and double crosses").
 _REFERENCE_WORDS = re.compile(r"\b(?:level|vibes?|than|loved?|liked?|enjoyed|favou?rite|comfort|similar|same|close|"
@@ -480,6 +484,9 @@ _UNIT = (r"\s*(h(?:ours?|rs?|eures?)?|min(?:utes?|s)?|mn)(?:\b|(?=\d))(?:\s*(\d\
          r"cinquante)\b|\s*(?:and a half|et demie?))?")
 #: Minutes said after the hours ("une heure quarante").
 _MINUTE_WORDS = {"dix": 10, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
+#: Not a time budget when a bound comes before: "de plus de 2h30", "more than 1h30" are minimums.
+_NOT_A_BOUND = (r"(?<!plus )(?<!plus de )(?<!plus d')(?<!moins )(?<!moins de )(?<!moins d')(?<!than )(?<!over )"
+                r"(?<!least )(?<!moins )")
 _RUNTIME = [
     (re.compile(r"\b(?:under|less than|shorter than|max(?:imum)?|at most|no more than|not more than|"
                 r"(?:not|no|(?:is|are|was)n[’']?t) longer than|nothing (?:over|above|longer than|more than)|not over|"
@@ -501,9 +508,9 @@ _RUNTIME = [
                 r"et demie)\b"), HOUR_AND_A_HALF),
     (re.compile(r"\b(?:(?:only )?(?:have |got )?(?:about |around |roughly |environ |a peine |juste )?)"
                 r"(?:an|one|une)\s+(?:hour|heure)\s+(?:and a half|et demie)\b"), lambda m: _budget(m, HOUR_AND_A_HALF)),
-    (re.compile(r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), lambda m: _budget(m, HOUR_AND_A_HALF)),
+    (re.compile(_NOT_A_BOUND + r"\b(?:about |around |environ |en |de )?1\s*h\s*30\b"), lambda m: _budget(m, HOUR_AND_A_HALF)),
     # "genre 1h20", "about 1h40", "en 1h15": a time budget, so at most that
-    (re.compile(r"\b(?:about|around|roughly|environ|genre|en|de|max|maxi)\s+([1-3])\s*h\s*([0-5]\d)\b"),
+    (re.compile(_NOT_A_BOUND + r"\b(?:about|around|roughly|environ|genre|en|de|max|maxi)\s+([1-3])\s*h\s*([0-5]\d)\b"),
      lambda m: _budget(m, _minutes(m[1], "h", m[2], False))),
     (re.compile(r"\b(?:short|courts?|courte|(?:not|nothing|(?:is|are|was)n[’']?t) (?:too|that|very|so|overly) long|"
                 r"(?:pas|rien de) (?:trop|tres|si) longs?|pas (?:trop|tres|si) longues?)\b"), SHORT_RUNTIME),
@@ -733,6 +740,8 @@ class Parser:
         folded = fold(message)
         for cue in _CUES.finditer(folded):
             words = [m for m in _WORD.finditer(message, cue.end())][:14]  # "The Lord of the Rings: The Fellowship of the Ring"
+            if words and words[0].group() in _PRONOUNS:
+                continue  # "another one like them", "more like it": no "Them!", no "It"
             spans = []
             for n in range(len(words), 0, -1):
                 start, end = words[0].start(), words[n - 1].end()

@@ -98,19 +98,22 @@ FRENCH_TITLES = Path(__file__).with_name("french_titles.tsv")
 
 
 def french_titles(movies: pd.DataFrame) -> list[tuple[int, str]]:
-    """(catalogue position, French title) of the films :data:`FRENCH_TITLES` names (title and year), in
-    catalogue order: people say "les évadés", "le parrain", "là-haut"; the catalogue's titles are English."""
+    """(catalogue position, French title) of the films :data:`FRENCH_TITLES` names (title and year, or the label
+    of a film without a year), in catalogue order: people say "les évadés", "le parrain", "là-haut"; the catalogue's titles are English."""
     rows = [line.split("\t") for line in FRENCH_TITLES.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
-    wanted = {(title, int(year)): french for title, year, french in rows}
-    titles = movies["title"].astype("str")
+    wanted = {(title, int(year)): french for title, year, french in rows if year}
+    by_label = {title: french for title, year, french in rows if not year}  # films without a year: their label
+    titles, labels = movies["title"].astype("str"), movies["label"].astype("str")
     out, seen = [], set()
     for position in np.flatnonzero(titles.isin({title for title, _ in wanted}).to_numpy()):
         key = (titles.iloc[position], movies["year"].iloc[position])
         if key in wanted and key not in seen:  # the most popular film of that title and year
             seen.add(key)
             out.append((int(position), wanted[key]))
-    return out
+    out += [(int(position), by_label[labels.iloc[position]])
+            for position in np.flatnonzero(labels.isin(by_label).to_numpy())]
+    return sorted(out)
 
 
 def bare(key: str) -> str:
