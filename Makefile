@@ -51,6 +51,7 @@ bench: install
 	$(PY) bench/bench_heldout_http.py
 	$(PY) bench/bench_sibling_walks.py
 	$(PY) bench/bench_meaning.py
+	$(PY) bench/bench_reader.py
 	$(PY) bench/soak.py --seconds 180
 
 clean:

@@ -73,7 +73,7 @@ def health(request: Request, service: Service) -> Health:
                   candidate_films=len(service.recommender.candidates),
                   precomputed_answers=service.precomputed.count(), tmdb=service.tmdb is not None,
                   meaning=service.meaning_status(), reader=service.dialogue.reading,
-                  model_reads=service.dialogue.model_reads)
+                  reader_status=service.reader_status(), model_reads=service.dialogue.model_reads)
 
 
 @router.post("/recommend/", response_model=RecommendResponse,

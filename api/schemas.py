@@ -211,6 +211,8 @@ class Health(BaseModel):
     meaning: Meaning = Field(description="The sentence encoder behind descriptions and 'same feel' answers")
     reader: str = Field("rules", description="Who reads chat messages: rules, model (the phase-5 fine-tuned "
                                              "SmolLM2) or hybrid (the model where the rules leave words unexplained)")
+    reader_status: str = Field("off", description="The reader model: off (the rules read), loading (the rules "
+                                                  "read until it is ready), ready, or unavailable (failed to load)")
     model_reads: int = Field(0, description="Messages the reader model has read since the start (the others: the "
                                             "rules, or the rules' reading kept when the model was busy or slow)")
 

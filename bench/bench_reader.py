@@ -68,7 +68,8 @@ def concurrent_turns(url: str, texts: list[str], clients: int) -> dict:
 
 
 def measure(qtype: str, cold: list[str], busy: list[str], clients: int) -> dict:
-    base = {"PELLICULUM_GGUF_TYPE": qtype, "PELLICULUM_MEANING": "off", "PELLICULUM_RATE_LIMIT_PER_MINUTE": "0"}
+    base = {"PELLICULUM_GGUF_TYPE": qtype, "PELLICULUM_MEANING": "off", "PELLICULUM_RATE_LIMIT_PER_MINUTE": "0",
+            "PELLICULUM_READER_BACKGROUND": "false"}  # ready = the reader loaded
     with tempfile.TemporaryDirectory() as answers, \
             serve({**base, "PELLICULUM_READER": "model", "PELLICULUM_ANSWER_CACHE_DIR": answers}) as (url, proc, ready):
         health = httpx.get(f"{url}/health").json()

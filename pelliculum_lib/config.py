@@ -53,9 +53,12 @@ class Settings(BaseSettings):
         "'llm' (ranker scores alone), 'generate' (constrained letter generation)."))
     ranker_adapter_dir: Path = Field(Path("models/pelliculum-ranker"), description="The phase-4 ranker adapter.")
     ranker_candidates: int = Field(20, ge=2, le=20, description="Retrieved candidates the ranker sees.")
-    reader: str = Field("rules", pattern="^(rules|model|hybrid)$", description=(
-        "Who reads chat messages: the rules, the fine-tuned phase-5 model, or the model where the rules leave "
-        "words unexplained."))
+    reader: str = Field("hybrid", pattern="^(rules|model|hybrid)$", description=(
+        "Who reads chat messages: the rules, the fine-tuned phase-5 model, or (default: the best on the frozen "
+        "set, notebook 11) the model where the rules leave words unexplained."))
+    reader_background: bool = Field(True, description=(
+        "Load the reader model in a background thread after start (its first export to GGUF takes ~25 s; the "
+        "rules read until it is ready); false: load it before the service is ready."))
     reader_adapter_dir: Path = Field(Path("models/pelliculum-reader"), description="The phase-5 reader adapter.")
     ranker_weight: float = Field(2.0, ge=0.0, description=(
         "Weight of the retriever prior in 'two-stage' ordering (chosen on validation films by notebook 07)."))

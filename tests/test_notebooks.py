@@ -182,9 +182,9 @@ def test_11_phase5_reader(tmp_path, sample_data):
     scraps = execute("11_phase5_reader.ipynb", tmp_path, dataset=str(sample_data), messages_limit=4,
                      reports_dir=str(tmp_path / "reports"))
     assert scraps["sets"] == {"dev": 4, "kept aside": 4, "frozen-1 (spent)": 4, "frozen-2 (spent)": 4,
-                              "frozen-3 (spent)": 4, "frozen-4 (new)": 4}
+                              "frozen-3 (spent)": 4, "frozen-4 (spent)": 4, "frozen-5 (new)": 4}
     assert set(scraps["frozen"]) == {"rules", "model", "hybrid"}
     assert all(0.0 <= v <= 1.0 for v in scraps["frozen"].values())
-    assert scraps["latency"]["reads"] == 24 and scraps["latency"]["p50 s"] > 0
+    assert scraps["latency"]["reads"] == 28 and scraps["latency"]["p50 s"] > 0
     report = (tmp_path / "reports" / "reader.md").read_text()
     assert "## Whole messages" in report and "## Per slot" in report

@@ -174,3 +174,41 @@ def test_the_rules_explain_a_plain_request_but_not_an_unknown_title(sample):
     assert explained(dialogue.parser.parse("a comedy from the 90s"), "a comedy from the 90s")
     assert not explained(dialogue.parser.parse("films like the shawshenk redemptoin xyz"),
                          "films like the shawshenk redemptoin xyz")
+
+
+@pytest.mark.slow
+def test_a_late_or_busy_model_read_is_none(base_reader):
+    from pelliculum_lib.modeling.reader import ModelReader
+
+    late = ModelReader(base_reader.path, grammar(), seconds=1e-6, threads=2)
+    assert late.read(prompt("-", "a comedy from the 90s with jim carrey")) is None  # over its time: the rules read
+    busy = ModelReader(base_reader.path, grammar(), seconds=20.0, threads=2, wait=0.01)
+    with busy.lock:  # another turn holds the model
+        assert busy.read(prompt("-", "a comedy")) is None
+
+
+@pytest.mark.slow
+def test_the_default_service_reads_what_the_rules_leave_unexplained_with_the_model(service, tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from conftest import variant
+
+    assert Settings().reader == "hybrid"  # the default: the best reader on the newest frozen set (notebook 11)
+    hybrid = variant(service, tmp_path_factory, reader_background=False)
+    with TestClient(create_app(hybrid)) as client:
+        health = client.get("/health").json()
+        assert health["reader"] == "hybrid" and health["reader_status"] == "ready" and health["model_reads"] == 0
+        assert client.post("/chat", json={"message": "a comedy from the 90s"}).status_code == 200
+        assert client.get("/health").json()["model_reads"] == 0  # the rules explain it: no model, milliseconds
+        reply = client.post("/chat", json={"message": "zorblax quimby flenstrop, tonight please"})
+        assert reply.status_code == 200
+        assert client.get("/health").json()["model_reads"] == 1  # nothing understood: the model read it
+        body, films = reply.json(), set(hybrid.recommender.catalogue.movies["id"])
+        assert body["film"] is None or body["film"]["id"] in films  # no film invented
+
+
+def test_a_service_without_the_reader_says_so(service, tmp_path_factory):
+    from conftest import variant
+
+    assert variant(service, tmp_path_factory, reader="rules").reader_status() == "off"

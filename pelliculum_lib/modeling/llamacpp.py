@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -61,7 +62,7 @@ def export_gguf(output: str | Path, settings: Settings | None = None, adapter: s
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
+    tmp = output.with_name(f"{output.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # exports may race
     writer = gguf.GGUFWriter(tmp, arch="llama")
     for key, field in template.fields.items():
         if key.startswith("GGUF.") or key == "general.architecture":

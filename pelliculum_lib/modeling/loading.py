@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import functools
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,6 +151,20 @@ def load_light_tokenizer(settings: Settings | None = None):
     return load_tokenizer(settings)
 
 
+#: Loading weights is not thread-safe in transformers (meta-device initialisation is process-wide): a model
+#: loaded in the background (the phase-5 reader) and one loaded at the same time elsewhere take turns.
+_LOAD_LOCK = threading.RLock()
+
+
+def _one_load_at_a_time(function):
+    @functools.wraps(function)
+    def locked(*args, **kwargs):
+        with _LOAD_LOCK:
+            return function(*args, **kwargs)
+    return locked
+
+
+@_one_load_at_a_time
 def load_base_model(settings: Settings | None = None, load_in_4bit: bool = False,
                     tokenizer: PreTrainedTokenizerBase | None = None) -> PreTrainedModel:
     """The base causal LM; ``load_in_4bit`` (QLoRA) needs CUDA and bitsandbytes."""
@@ -202,6 +218,7 @@ def _file_hash(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()[:12]
 
 
+@_one_load_at_a_time
 def load_model(adapter: str | Path | None = None, settings: Settings | None = None,
                merge: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Base model plus the LoRA adapter (the configured one by default) and tokenizer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from pelliculum_lib.config import Settings
 from pelliculum_lib.data.catalogue import Catalogue
@@ -56,3 +57,42 @@ def load_reader_model(settings: Settings):
         log.warning("The reader model could not be loaded (%s: %s): the rules read every message",
                     type(error).__name__, error)
         return None
+
+
+class BackgroundReader:
+    """The reader model loaded by ``load`` in a background thread (or at once): until it is ready — or if it
+    cannot load — :meth:`read` answers ``None``, so the rules' reading is kept, as for a busy model."""
+
+    def __init__(self, load, background: bool = True):
+        self.model, self.status = None, "loading"
+        self._thread = threading.Thread(target=self._load, args=(load,), name="reader-load", daemon=True)
+        self._thread.start()
+        if not background:
+            self._thread.join()
+
+    def _load(self, load) -> None:
+        self.model = load()
+        self.status = "ready" if self.model is not None else "unavailable"
+
+    def wait(self, seconds: float | None = None) -> str:
+        """Wait for the load (at most ``seconds``) and say how it stands."""
+        self._thread.join(seconds)
+        return self.status
+
+    def read(self, messages: list[dict], max_tokens: int = 80) -> str | None:
+        if self.model is None:
+            log.info("Reader %s: the rules' reading is kept", self.status)
+            return None
+        return self.model.read(messages, max_tokens)
+
+
+def reader_model(settings: Settings) -> BackgroundReader | None:
+    """What the service reads with beside the rules: ``None`` for ``reader=rules`` or a missing adapter (logged),
+    else the model, loaded in the background unless ``reader_background`` is false."""
+    if settings.reader == "rules":
+        return None
+    if not (settings.reader_adapter_dir / "adapter_config.json").is_file():
+        log.warning("PELLICULUM_READER=%s but there is no reader adapter at %s: the rules read every message",
+                    settings.reader, settings.reader_adapter_dir)
+        return None
+    return BackgroundReader(lambda: load_reader_model(settings), background=settings.reader_background)

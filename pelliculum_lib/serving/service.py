@@ -26,7 +26,7 @@ from pelliculum_lib.recommending.two_stage import TwoStageRecommender
 from pelliculum_lib.serving.answer_store import AnswerReader
 from pelliculum_lib.serving.cache import ResponseCache
 from pelliculum_lib.serving.keys import answer_key
-from pelliculum_lib.serving.loading import film_meaning, load_reader_model, load_recommender
+from pelliculum_lib.serving.loading import film_meaning, load_recommender, reader_model
 from pelliculum_lib.serving.store import CatalogueStore
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class RecommendationService:
         self.dialogue = build_dialogue(recommender.catalogue, retriever, recommender.resolver,
                                        lambda film: self.recommend_ids(film)[0], settings,
                                        self.tmdb.search_ids_sync if self.tmdb is not None else None, self.meaning,
-                                       load_reader_model(settings))
+                                       reader_model(settings))
 
     @classmethod
     def load(cls, settings: Settings | None = None, answers_dir: Path | None = None) -> "RecommendationService":
@@ -118,6 +118,11 @@ class RecommendationService:
         self.precomputed.close()
         if self.tmdb is not None:
             self.tmdb.close()
+
+    def reader_status(self) -> str:
+        """The reader model's state: off (the rules read), loading, ready or unavailable (failed to load)."""
+        model = self.dialogue.reader.model if self.dialogue.reader is not None else None
+        return getattr(model, "status", "ready") if model is not None else "off"
 
     def meaning_status(self) -> dict:
         """The film vectors' state, as ``/health`` reports it."""
